@@ -1,0 +1,27 @@
+"""Entry point for every stage: ``python cli.py {fit,validate,test} --config configs/<stage>.yaml``.
+
+The module class is chosen by the config's ``model.class_path`` (RewardModelModule, DistributionalRewardModule
+or ReinforceModule); all of them share HelpSteerDataModule. The tokenizer is named once, in ``data.tokenizer``.
+"""
+
+from lightning.pytorch.cli import LightningCLI
+
+from rlhf.data import HelpSteerDataModule
+
+
+class RLHFCLI(LightningCLI):
+    def add_arguments_to_parser(self, parser):
+        parser.link_arguments("data.tokenizer", "model.init_args.tokenizer")
+
+
+def main(args=None):
+    return RLHFCLI(
+        datamodule_class=HelpSteerDataModule,
+        subclass_mode_model=True,
+        save_config_kwargs={"overwrite": True},
+        args=args,
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,332 @@
+"""REINFORCE with a moving-average baseline (Ahmadian et al. 2024, "Back to Basics"), and evaluation against SFT.
+
+Each response is one action. For a prompt x and a sampled response y:
+
+    R(x, y) = r(x, y) - beta * sum_t [log pi(y_t | .) - log pi_ref(y_t | .)]     (no gradient through R)
+    loss    = -mean_batch (R - b) * sum_t log pi(y_t | .)
+
+with b a moving average of past rewards held in a registered buffer (saved in checkpoints, identical on all
+ranks). No value network, no ratio, no clipping: one gradient step per rollout batch.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import time
+from typing import Literal, Optional
+
+import lightning as L
+import torch
+import torch.distributed as dist
+from lightning.pytorch.utilities import rank_zero_info
+from torch import Tensor
+from transformers import get_constant_schedule_with_warmup
+
+from rlhf.evaluation import compare_to_sft
+from rlhf.generation import Rollout, generate, response_logprobs
+from rlhf.losses import (
+    distribution_reward,
+    entropy,
+    expected_score,
+    reinforce_loss,
+    score_std,
+    sequence_kl,
+    update_baseline,
+)
+from rlhf.models import (
+    DEFAULT_MODEL,
+    DISTRIBUTION_HEAD,
+    load_causal_lm,
+    load_reward_model,
+    load_tokenizer,
+    reward_head,
+    reward_logits,
+)
+
+FROZEN = ("reference.", "reward_model.")  # reloaded from their paths, never stored in checkpoints
+
+
+class ReinforceModule(L.LightningModule):
+    """Policy-gradient fine-tuning of the SFT model against a reward model (scalar or distributional).
+
+    Args:
+        policy: SFT model (Hub id, directory or ``.gguf``); also loaded as the frozen reference.
+        reward_model: directory of an RM exported by ``RewardModelModule`` or ``DistributionalRewardModule``.
+        tokenizer: chat tokenizer (linked from ``data.tokenizer``).
+        lr: AdamW learning rate (constant after ``warmup_steps``).
+        beta: weight of the KL penalty in the reward.
+        baseline: ``ema`` (default: tracks the improving policy's rewards) or ``mean`` (the paper's running mean
+            of every reward so far, which lags behind as rewards rise and so keeps advantages positive).
+        baseline_momentum: EMA momentum.
+        temperature: sampling temperature of rollouts (log-probs use the same).
+        max_new_tokens: response budget; a response without eos by then is "unfinished".
+        unfinished_penalty: subtracted from the (standardised) RM reward of unfinished responses, whose score is
+            read mid-sentence and would otherwise reward rambling.
+        reward_functional: how a distributional RM's p(s) becomes a reward (``mean``, ``mean_minus_std``,
+            ``quantile``); ignored for a scalar RM.
+        risk_lambda, quantile: parameters of those functionals.
+        standardize_rewards: divide RM rewards by (and centre them on) statistics of SFT samples measured once
+            before training, so beta means the same for RMs of different scales.
+        standardization_batches: training batches of SFT samples used for those statistics.
+        eval_max_new_tokens: response budget at evaluation (default: ``max_new_tokens``).
+        eval_num_samples: sampled responses per held-out prompt (for KL and sampled reward), besides greedy.
+        sample_log_every_n_steps: how often rollouts are written to TensorBoard as text.
+    """
+
+    def __init__(
+        self,
+        policy: str = DEFAULT_MODEL,
+        reward_model: str = "artifacts/reward_model",
+        tokenizer: str = DEFAULT_MODEL,
+        lr: float = 1e-6,
+        weight_decay: float = 0.0,
+        warmup_steps: int = 0,
+        beta: float = 0.05,
+        baseline: Literal["ema", "mean"] = "ema",
+        baseline_momentum: float = 0.9,
+        temperature: float = 1.0,
+        max_new_tokens: int = 256,
+        unfinished_penalty: float = 1.0,
+        reward_functional: Literal["mean", "mean_minus_std", "quantile"] = "mean",
+        risk_lambda: float = 1.0,
+        quantile: float = 0.25,
+        standardize_rewards: bool = True,
+        standardization_batches: int = 4,
+        eval_max_new_tokens: Optional[int] = None,
+        eval_num_samples: int = 1,
+        sample_log_every_n_steps: int = 50,
+        model_dtype: str = "float32",
+    ):
+        super().__init__()
+        self.save_hyperparameters()
+        self.tokenizer = load_tokenizer(tokenizer)
+        self.policy = load_causal_lm(policy, model_dtype)
+        self.policy.train()
+        self.reference = copy.deepcopy(self.policy).eval().requires_grad_(False)
+        self.reward_model = (
+            load_reward_model(reward_model, self.tokenizer.pad_token_id, dtype=model_dtype).eval().requires_grad_(False)
+        )
+        self.register_buffer("baseline", torch.zeros(()))
+        self.register_buffer("baseline_count", torch.zeros(()))  # rewards seen so far (all ranks)
+        self.register_buffer("reward_shift", torch.zeros(()))
+        self.register_buffer("reward_scale", torch.ones(()))
+        self.register_buffer("reward_stats_ready", torch.zeros((), dtype=torch.bool))
+        self._sft_cache: dict[tuple[str, int], dict] = {}
+        self._eval_records: list[dict] = []
+
+    # ----------------------------------------------------------------------------------------- rewards
+
+    @property
+    def eos_token_id(self) -> int:
+        return self.tokenizer.eos_token_id
+
+    @torch.inference_mode()
+    def score_rollout(self, rollout: Rollout) -> dict[str, Tensor]:
+        """RM reward of each response (``score``), plus mean/std/entropy of p(s) for a distributional RM."""
+        out = reward_logits(self.reward_model, rollout.input_ids, rollout.attention_mask)
+        if reward_head(self.reward_model) != DISTRIBUTION_HEAD:
+            return {"score": out.clone()}
+        probs = out.softmax(-1)
+        hp = self.hparams
+        return {
+            "score": distribution_reward(probs, hp.reward_functional, hp.risk_lambda, hp.quantile),
+            "score_mean": expected_score(probs),
+            "score_std": score_std(probs),
+            "score_entropy": entropy(probs),
+        }
+
+    def _reduce_sum(self, value: Tensor) -> Tensor:
+        return self.trainer.strategy.reduce(value, reduce_op="sum") if self._trainer is not None else value
+
+    def on_train_start(self) -> None:
+        """Measure the RM's reward statistics on SFT samples once (restored from the checkpoint on resume)."""
+        if not self.hparams.standardize_rewards or self.reward_stats_ready:
+            return
+        scores = []
+        loader = self.trainer.datamodule.train_dataloader()
+        for i, batch in enumerate(loader):
+            if i >= self.hparams.standardization_batches:
+                break
+            ids, mask = batch["input_ids"].to(self.device), batch["attention_mask"].to(self.device)
+            rollout = generate(self.policy, ids, mask, self.eos_token_id, self.hparams.max_new_tokens, self.hparams.temperature)
+            scores.append(self.score_rollout(rollout)["score"].float())
+        scores = torch.cat(scores)
+        n = self._reduce_sum(torch.tensor(float(scores.numel()), device=self.device))
+        total = self._reduce_sum(scores.sum())
+        mean = total / n
+        var = self._reduce_sum(((scores - mean) ** 2).sum()) / (n - 1).clamp(min=1)
+        self.reward_shift.fill_(mean.item())
+        self.reward_scale.fill_(var.sqrt().clamp(min=1e-6).item())
+        self.reward_stats_ready.fill_(True)
+        rank_zero_info(f"RM reward on SFT samples: mean {mean.item():.4f}, std {self.reward_scale.item():.4f} (n={int(n)})")
+
+    # ---------------------------------------------------------------------------------------- training
+
+    def training_step(self, batch: dict, batch_idx: int) -> Tensor:
+        hp = self.hparams
+        start = time.perf_counter()
+        rollout = generate(
+            self.policy, batch["input_ids"], batch["attention_mask"], self.eos_token_id, hp.max_new_tokens, hp.temperature
+        )
+        with torch.inference_mode():
+            reference_logprobs = response_logprobs(self.reference, rollout, hp.temperature)
+        scores = self.score_rollout(rollout)
+        policy_logprobs = response_logprobs(self.policy, rollout, hp.temperature)
+        mask = rollout.response_mask.float()
+
+        kl = sequence_kl(policy_logprobs.detach(), reference_logprobs, mask)
+        rm_reward = (scores["score"] - self.reward_shift) / self.reward_scale
+        rm_reward = rm_reward - hp.unfinished_penalty * (~rollout.finished).float()
+        rewards = rm_reward - hp.beta * kl
+        advantages = rewards - self.baseline
+        loss = reinforce_loss((policy_logprobs * mask).sum(-1), advantages)
+
+        # The baseline moves only after this batch's advantages are formed, with the mean over all ranks.
+        batch_sum = self._reduce_sum(rewards.sum())
+        batch_count = self._reduce_sum(torch.tensor(float(rewards.numel()), device=self.device))
+        new_baseline, new_count = update_baseline(
+            self.baseline, self.baseline_count, batch_sum, batch_count, hp.baseline, hp.baseline_momentum
+        )
+        self.baseline.copy_(new_baseline)
+        self.baseline_count.copy_(new_count)
+
+        tokens = mask.sum()
+        metrics = {
+            "loss": loss.detach(),
+            "reward": rewards.mean(),
+            "rm_score": scores["score"].mean(),
+            "rm_reward_standardized": rm_reward.mean(),
+            "kl": kl.mean(),
+            "baseline": self.baseline,
+            "advantage_mean": advantages.mean(),
+            "advantage_std": advantages.std() if advantages.numel() > 1 else torch.zeros(()),
+            "response_length": rollout.response_lengths.float().mean(),
+            "unfinished": (~rollout.finished).float().mean(),
+            "entropy_estimate": -(policy_logprobs.detach() * mask).sum() / tokens.clamp(min=1),
+            "rollouts_per_s": torch.tensor(rewards.numel() / (time.perf_counter() - start)),
+        }
+        metrics.update({f"rm_{k}": v.mean() for k, v in scores.items() if k != "score"})
+        self.log_dict({f"train/{k}": v for k, v in metrics.items()}, batch_size=rewards.numel())
+        self.log("reward", metrics["reward"], prog_bar=True, logger=False, batch_size=rewards.numel())
+        if hp.sample_log_every_n_steps and self.global_step % hp.sample_log_every_n_steps == 0:
+            self._log_samples(rollout, scores["score"], kl)
+        return loss
+
+    def _log_samples(self, rollout: Rollout, scores: Tensor, kl: Tensor, count: int = 2) -> None:
+        experiment = getattr(self.logger, "experiment", None)
+        if not hasattr(experiment, "add_text"):
+            return
+        lines = []
+        for i in range(min(count, rollout.input_ids.shape[0])):
+            prompt = self.tokenizer.decode(rollout.input_ids[i, : rollout.prompt_length], skip_special_tokens=True)
+            response = self.tokenizer.decode(rollout.response_ids[i][rollout.response_mask[i].bool()], skip_special_tokens=True)
+            lines.append(f"**prompt** {prompt[-500:]}\n\n**response** (RM {scores[i]:.3f}, KL {kl[i]:.2f}) {response}")
+        experiment.add_text("rollouts", "\n\n---\n\n".join(lines), self.global_step)
+
+    def configure_optimizers(self):
+        optimizer = torch.optim.AdamW(self.policy.parameters(), lr=self.hparams.lr, weight_decay=self.hparams.weight_decay)
+        scheduler = get_constant_schedule_with_warmup(optimizer, self.hparams.warmup_steps)
+        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "interval": "step"}}
+
+    # ------------------------------------------------------------------------------------- checkpoints
+
+    def on_save_checkpoint(self, checkpoint: dict) -> None:
+        checkpoint["state_dict"] = {k: v for k, v in checkpoint["state_dict"].items() if not k.startswith(FROZEN)}
+
+    def on_load_checkpoint(self, checkpoint: dict) -> None:
+        frozen = {k: v for k, v in self.state_dict().items() if k.startswith(FROZEN)}
+        checkpoint["state_dict"].update(frozen)
+
+    # -------------------------------------------------------------------------------------- evaluation
+
+    @torch.inference_mode()
+    def evaluate_responses(self, model, batch: dict, with_kl: bool) -> list[dict]:
+        """Greedy response per prompt scored by the RM, plus ``eval_num_samples`` samples for reward and KL."""
+        hp = self.hparams
+        budget = hp.eval_max_new_tokens or hp.max_new_tokens
+        ids, mask = batch["input_ids"], batch["attention_mask"]
+        greedy = generate(model, ids, mask, self.eos_token_id, budget, greedy=True)
+        scores = self.score_rollout(greedy)
+        records = [
+            {
+                "index": int(batch["index"][i]),
+                "reward": scores["score"][i].item(),
+                "length": float(greedy.response_lengths[i]),
+                "unfinished": float(not greedy.finished[i]),
+                **{k: v[i].item() for k, v in scores.items() if k != "score"},
+                "prompt": self.tokenizer.decode(ids[i][mask[i].bool()], skip_special_tokens=False),
+                "response": self.tokenizer.decode(greedy.response_ids[i][greedy.response_mask[i].bool()], skip_special_tokens=True),
+            }
+            for i in range(ids.shape[0])
+        ]
+        k = hp.eval_num_samples
+        if k:
+            sampled = generate(
+                model, ids.repeat_interleave(k, 0), mask.repeat_interleave(k, 0), self.eos_token_id, budget, hp.temperature
+            )
+            sampled_reward = self.score_rollout(sampled)["score"].view(-1, k).mean(-1)
+            for record, r in zip(records, sampled_reward):
+                record["reward_sampled"] = r.item()
+            if with_kl:
+                m = sampled.response_mask.float()
+                kl = sequence_kl(response_logprobs(model, sampled, hp.temperature), response_logprobs(self.reference, sampled, hp.temperature), m)
+                for record, value in zip(records, kl.view(-1, k).mean(-1)):
+                    record["kl"] = value.item()
+        return records
+
+    def _eval_step(self, batch: dict, stage: str) -> None:
+        policy_records = self.evaluate_responses(self.policy, batch, with_kl=True)
+        missing = [i for i, r in enumerate(policy_records) if (stage, r["index"]) not in self._sft_cache]
+        if missing:  # the SFT model's answers never change: compute once, reuse at every evaluation
+            sub = {k: v[missing] for k, v in batch.items()}
+            for record in self.evaluate_responses(self.reference, sub, with_kl=False):
+                self._sft_cache[(stage, record["index"])] = record
+        for record in policy_records:
+            self._eval_records.append({"policy": record, "sft": self._sft_cache[(stage, record["index"])]})
+
+    def _eval_epoch_end(self, stage: str) -> None:
+        records = self._eval_records
+        self._eval_records = []
+        if dist.is_available() and dist.is_initialized():
+            gathered = [None] * dist.get_world_size()
+            dist.all_gather_object(gathered, records)
+            records = [r for part in gathered for r in part]
+        records = list({r["policy"]["index"]: r for r in records}.values())  # drop DDP's padding duplicates
+        numeric = [k for k, v in records[0]["policy"].items() if isinstance(v, (int, float)) and k != "index"]
+        policy = {k: torch.tensor([r["policy"][k] for r in records]) for k in numeric}
+        sft = {k: torch.tensor([r["sft"][k] for r in records if k in r["sft"]]) for k in numeric if k in records[0]["sft"]}
+        summary = compare_to_sft(policy, sft)
+        self.log(f"{stage}/reward", summary["policy"]["reward"]["mean"])
+        self.log(f"{stage}/reward_sft", summary["sft"]["reward"]["mean"])
+        self.log(f"{stage}/reward_gain", summary["reward_gain"]["mean"], prog_bar=True)
+        self.log(f"{stage}/win_rate", summary["win_rate_vs_sft"]["mean"])
+        self.log(f"{stage}/length", summary["policy"]["length"]["mean"])
+        if "kl" in summary["policy"]:
+            self.log(f"{stage}/kl", summary["policy"]["kl"]["mean"])
+        if self.trainer.sanity_checking or not self.trainer.is_global_zero or not self.trainer.log_dir:
+            return
+        summary.update({"stage": stage, "global_step": self.global_step, "num_prompts": len(records), "hparams": dict(self.hparams)})
+        out_dir = os.path.join(self.trainer.log_dir, "eval")
+        os.makedirs(out_dir, exist_ok=True)
+        path = os.path.join(out_dir, f"{stage}_step{self.global_step}.json")
+        with open(path, "w") as f:
+            json.dump(summary, f, indent=2)
+        with open(path.replace(".json", "_generations.jsonl"), "w") as f:
+            for r in sorted(records, key=lambda r: r["policy"]["index"]):
+                f.write(json.dumps(r) + "\n")
+        gain = summary["reward_gain"]
+        rank_zero_info(f"{stage}: RM reward gain over SFT {gain['mean']:+.4f} {gain['ci95']}, win rate {summary['win_rate_vs_sft']['mean']:.3f} -> {path}")
+
+    def validation_step(self, batch: dict, batch_idx: int) -> None:
+        self._eval_step(batch, "val")
+
+    def on_validation_epoch_end(self) -> None:
+        self._eval_epoch_end("val")
+
+    def test_step(self, batch: dict, batch_idx: int) -> None:
+        self._eval_step(batch, "test")
+
+    def on_test_epoch_end(self) -> None:
+        self._eval_epoch_end("test")

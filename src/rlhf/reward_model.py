@@ -1,0 +1,233 @@
+"""Reward models trained on preference pairs: a scalar Bradley-Terry RM and a distributional RM over scores 1..10."""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Literal, Optional
+
+import lightning as L
+import torch
+from lightning.pytorch.utilities import rank_zero_info
+from torch import Tensor
+from torchmetrics import CatMetric, MeanMetric
+from torchmetrics.classification import BinaryCalibrationError
+from transformers import get_linear_schedule_with_warmup
+
+from rlhf.evaluation import mean_with_ci
+from rlhf.losses import (
+    bradley_terry_loss,
+    entropy,
+    expected_score,
+    log_preference_probability,
+    rating_nll,
+    rating_to_score,
+    score_std,
+)
+from rlhf.models import DEFAULT_MODEL, DISTRIBUTION_HEAD, SCALAR_HEAD, load_reward_model, load_tokenizer, reward_logits
+
+
+def _half_credit(margin: Tensor) -> Tensor:
+    """1 if the chosen response wins, 0 if it loses, 1/2 on a tie."""
+    return (margin > 0).float() + 0.5 * (margin == 0).float()
+
+
+class RewardModelModule(L.LightningModule):
+    """Scalar reward model r(x, y), trained with the Bradley-Terry loss on (chosen, rejected) pairs.
+
+    Args:
+        model: SFT backbone (Hub id, directory or ``.gguf`` file); the reward head is new.
+        tokenizer: chat tokenizer (linked from ``data.tokenizer`` by ``cli.py``).
+        lr: peak AdamW learning rate, reached after ``warmup_ratio`` of the steps, then decayed linearly to 0.
+        export_dir: where the trained RM is written with ``save_pretrained`` (model + tokenizer) at the end of fit.
+        model_dtype: dtype of the weights; mixed precision comes from ``trainer.precision``.
+    """
+
+    head = SCALAR_HEAD
+
+    def __init__(
+        self,
+        model: str = DEFAULT_MODEL,
+        tokenizer: str = DEFAULT_MODEL,
+        lr: float = 5e-5,
+        weight_decay: float = 0.0,
+        warmup_ratio: float = 0.03,
+        export_dir: Optional[str] = "artifacts/reward_model",
+        model_dtype: str = "float32",
+    ):
+        super().__init__()
+        self.save_hyperparameters()
+        self.tokenizer = load_tokenizer(tokenizer)
+        self.model = load_reward_model(model, self.tokenizer.pad_token_id, head=self.head, dtype=model_dtype)
+        self.eval_accuracy = MeanMetric()
+        self.eval_margin = MeanMetric()
+        self.eval_outcomes = CatMetric()  # per-pair win/loss, for a confidence interval of the accuracy
+
+    # ------------------------------------------------------------------------------------------- model
+
+    def score_pairs(self, batch: dict) -> tuple[Tensor, Tensor]:
+        """Head outputs for chosen and rejected, from one forward pass over both."""
+        ids = torch.cat([batch["chosen_input_ids"], batch["rejected_input_ids"]])
+        mask = torch.cat([batch["chosen_attention_mask"], batch["rejected_attention_mask"]])
+        out = reward_logits(self.model, ids, mask)
+        return out.chunk(2)
+
+    def pair_loss(self, chosen: Tensor, rejected: Tensor, batch: dict) -> tuple[Tensor, dict, Tensor]:
+        """``(loss, metrics to log, margin whose sign says which response the RM prefers)``."""
+        margin = chosen - rejected
+        rewards = torch.cat([chosen, rejected]).detach()
+        metrics = {"margin": margin.mean(), "reward_mean": rewards.mean(), "reward_std": rewards.std()}
+        return bradley_terry_loss(chosen, rejected), metrics, margin
+
+    # ------------------------------------------------------------------------------------------- steps
+
+    def training_step(self, batch: dict, batch_idx: int) -> Tensor:
+        loss, metrics, margin = self.pair_loss(*self.score_pairs(batch), batch)
+        metrics = {"loss": loss, "accuracy": _half_credit(margin.detach()).mean(), **metrics}
+        self.log_dict({f"train/{k}": v for k, v in metrics.items()}, prog_bar=False)
+        self.log("train_loss", loss, prog_bar=True, logger=False)
+        return loss
+
+    def _eval_step(self, batch: dict, stage: str) -> None:
+        chosen, rejected = self.score_pairs(batch)
+        loss, metrics, margin = self.pair_loss(chosen, rejected, batch)
+        self.update_eval_metrics(chosen, rejected, margin)
+        self.log(f"{stage}/loss", loss, sync_dist=True)
+        self.log_dict({f"{stage}/{k}": v for k, v in metrics.items() if k != "margin"}, sync_dist=True)
+
+    def update_eval_metrics(self, chosen: Tensor, rejected: Tensor, margin: Tensor) -> None:
+        outcomes = _half_credit(margin)
+        self.eval_accuracy.update(outcomes)
+        self.eval_margin.update(margin)
+        self.eval_outcomes.update(outcomes)
+
+    def _eval_epoch_end(self, stage: str) -> None:
+        self.log(f"{stage}/accuracy", self.eval_accuracy.compute(), prog_bar=True)
+        self.log(f"{stage}/margin", self.eval_margin.compute())
+        outcomes = self.eval_outcomes.compute()
+        for metric in (self.eval_accuracy, self.eval_margin, self.eval_outcomes):
+            metric.reset()
+        if self.trainer.is_global_zero and not self.trainer.sanity_checking and self.trainer.log_dir:
+            report = {"stage": stage, "global_step": self.global_step, "accuracy": mean_with_ci(outcomes)}
+            path = os.path.join(self.trainer.log_dir, f"rm_{stage}_step{self.global_step}.json")
+            with open(path, "w") as f:
+                json.dump(report, f, indent=2)
+            rank_zero_info(f"{stage} accuracy {report['accuracy']['mean']:.4f} {report['accuracy']['ci95']} -> {path}")
+
+    def validation_step(self, batch: dict, batch_idx: int) -> None:
+        self._eval_step(batch, "val")
+
+    def on_validation_epoch_end(self) -> None:
+        self._eval_epoch_end("val")
+
+    def test_step(self, batch: dict, batch_idx: int) -> None:
+        self._eval_step(batch, "test")
+
+    def on_test_epoch_end(self) -> None:
+        self._eval_epoch_end("test")
+
+    # ------------------------------------------------------------------------------ optimizer and export
+
+    def configure_optimizers(self):
+        optimizer = torch.optim.AdamW(self.parameters(), lr=self.hparams.lr, weight_decay=self.hparams.weight_decay)
+        total = self.trainer.estimated_stepping_batches
+        scheduler = get_linear_schedule_with_warmup(optimizer, int(self.hparams.warmup_ratio * total), total)
+        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "interval": "step"}}
+
+    def on_fit_end(self) -> None:
+        if self.hparams.export_dir and self.trainer.is_global_zero:
+            self.export(self.hparams.export_dir)
+
+    def export(self, directory: str) -> None:
+        """Hugging Face format (model + tokenizer); ``config.reward_head`` tells loaders how to read the head."""
+        self.model.save_pretrained(directory)
+        self.tokenizer.save_pretrained(directory)
+        rank_zero_info(f"reward model ({self.head}) saved to {directory}")
+
+
+class DistributionalRewardModule(RewardModelModule):
+    """Reward model that predicts p(s | x, y) over integer scores s = 1..10.
+
+    The pairwise loss is -log P(y_w > y_l) for independent score distributions (ties count half). That alone
+    pins neither location nor spread: it is minimised by putting all of p_w on 10 and all of p_l on 1. Two
+    optional terms keep the distributions meaningful:
+
+    Args:
+        comparison: ``exact`` (the formula above) or ``smooth`` (sum_ij p_w(i) p_l(j) sigmoid((i - j) / tau)).
+        tau: temperature of the smooth comparison.
+        entropy_weight: weight of an entropy bonus that resists collapse onto the extreme scores.
+        entropy_on: ``sample`` (mean entropy of each p) or ``marginal`` (entropy of the batch-average p, which
+            spreads the scores over the scale but lets each p stay sharp).
+        rating_weight: weight of the NLL of the absolute ratings of both responses, where a row has them.
+        rating_range: ``[low, high]`` of the dataset's ratings, mapped linearly onto 1..10
+            (HelpSteer2 averages: [0, 4]; integer grades 1..10: [1, 10]).
+    """
+
+    head = DISTRIBUTION_HEAD
+
+    def __init__(
+        self,
+        model: str = DEFAULT_MODEL,
+        tokenizer: str = DEFAULT_MODEL,
+        lr: float = 5e-5,
+        weight_decay: float = 0.0,
+        warmup_ratio: float = 0.03,
+        export_dir: Optional[str] = "artifacts/distributional_reward_model",
+        model_dtype: str = "float32",
+        comparison: Literal["exact", "smooth"] = "exact",
+        tau: float = 1.0,
+        entropy_weight: float = 0.0,
+        entropy_on: Literal["sample", "marginal"] = "sample",
+        rating_weight: float = 0.0,
+        rating_range: tuple[float, float] = (0.0, 4.0),
+    ):
+        super().__init__(model, tokenizer, lr, weight_decay, warmup_ratio, export_dir, model_dtype)
+        self.eval_calibration = BinaryCalibrationError(n_bins=10)
+        self.eval_expected_scores = CatMetric()
+
+    def pair_loss(self, chosen: Tensor, rejected: Tensor, batch: dict) -> tuple[Tensor, dict, Tensor]:
+        hp = self.hparams
+        log_p_win = log_preference_probability(chosen, rejected, hp.comparison, hp.tau)
+        pairwise = -log_p_win.mean()
+        probs = torch.cat([chosen, rejected]).float().softmax(-1)
+        sample_entropy = entropy(probs)
+        loss = pairwise
+        if hp.entropy_weight:
+            spread = sample_entropy.mean() if hp.entropy_on == "sample" else entropy(probs.mean(0))
+            loss = loss - hp.entropy_weight * spread
+        ratings = torch.cat([batch["chosen_rating"], batch["rejected_rating"]])
+        if hp.rating_weight:
+            scores = rating_to_score(ratings, *hp.rating_range)
+            loss = loss + hp.rating_weight * rating_nll(torch.cat([chosen, rejected]), scores)
+        expected = expected_score(probs.detach())
+        n = chosen.shape[0]
+        p_win = log_p_win.detach().exp()
+        metrics = {
+            "pairwise_loss": pairwise.detach(),
+            "p_win": p_win.mean(),
+            "accuracy_expected": _half_credit(expected[:n] - expected[n:]).mean(),
+            "entropy": sample_entropy.detach().mean(),
+            "score_std": score_std(probs.detach()).mean(),
+            "extreme_mass": (probs[:, 0] + probs[:, -1]).detach().mean(),
+            "expected_score": expected.mean(),
+        }
+        # Accuracy by P(y_w > y_l) > 1/2: the sign of p_win - 1/2 plays the role of the scalar RM's margin.
+        return loss, metrics, p_win - 0.5
+
+    def update_eval_metrics(self, chosen: Tensor, rejected: Tensor, margin: Tensor) -> None:
+        super().update_eval_metrics(chosen, rejected, margin)
+        # Calibration of P(y_w > y_l) needs both classes: count each pair in both orders.
+        p_win = margin + 0.5
+        labels = torch.cat([torch.ones_like(p_win), torch.zeros_like(p_win)]).long()
+        self.eval_calibration.update(torch.cat([p_win, 1 - p_win]), labels)
+        self.eval_expected_scores.update(expected_score(torch.cat([chosen, rejected]).float().softmax(-1)))
+
+    def _eval_epoch_end(self, stage: str) -> None:
+        self.log(f"{stage}/calibration_error", self.eval_calibration.compute())
+        expected = self.eval_expected_scores.compute()
+        self.eval_calibration.reset()
+        self.eval_expected_scores.reset()
+        experiment = getattr(self.logger, "experiment", None)
+        if hasattr(experiment, "add_histogram") and not self.trainer.sanity_checking:
+            experiment.add_histogram(f"{stage}/expected_score", expected, self.global_step)
+        super()._eval_epoch_end(stage)
