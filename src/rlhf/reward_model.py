@@ -58,7 +58,7 @@ class RewardModelModule(L.LightningModule):
         super().__init__()
         self.save_hyperparameters()
         self.tokenizer = load_tokenizer(tokenizer)
-        self.model = load_reward_model(model, self.tokenizer.pad_token_id, head=self.head, dtype=model_dtype)
+        self.model = load_reward_model(model, self.tokenizer.pad_token_id, head=self.head, dtype=model_dtype).train()
         self.eval_accuracy = MeanMetric()
         self.eval_margin = MeanMetric()
         self.eval_outcomes = CatMetric()  # per-pair win/loss, for a confidence interval of the accuracy
