@@ -115,6 +115,7 @@ class ReinforceModule(L.LightningModule):
         self.register_buffer("reward_stats_ready", torch.zeros((), dtype=torch.bool))
         self._sft_cache: dict[tuple[str, int], dict] = {}
         self._eval_records: list[dict] = []
+        self._checkpoint_step = 0
 
     # ----------------------------------------------------------------------------------------- rewards
 
@@ -238,6 +239,11 @@ class ReinforceModule(L.LightningModule):
     def on_load_checkpoint(self, checkpoint: dict) -> None:
         frozen = {k: v for k, v in self.state_dict().items() if k.startswith(FROZEN)}
         checkpoint["state_dict"].update(frozen)
+        self._checkpoint_step = checkpoint.get("global_step", 0)  # validate/test do not restore global_step
+
+    @property
+    def evaluated_step(self) -> int:
+        return max(self.global_step, self._checkpoint_step)
 
     # -------------------------------------------------------------------------------------- evaluation
 
@@ -305,12 +311,13 @@ class ReinforceModule(L.LightningModule):
         self.log(f"{stage}/length", summary["policy"]["length"]["mean"])
         if "kl" in summary["policy"]:
             self.log(f"{stage}/kl", summary["policy"]["kl"]["mean"])
-        if self.trainer.sanity_checking or not self.trainer.is_global_zero or not self.trainer.log_dir:
+        log_dir = self.trainer.log_dir  # a collective call under DDP: every rank must make it
+        if self.trainer.sanity_checking or not self.trainer.is_global_zero or not log_dir:
             return
-        summary.update({"stage": stage, "global_step": self.global_step, "num_prompts": len(records), "hparams": dict(self.hparams)})
-        out_dir = os.path.join(self.trainer.log_dir, "eval")
+        summary.update({"stage": stage, "global_step": self.evaluated_step, "num_prompts": len(records), "hparams": dict(self.hparams)})
+        out_dir = os.path.join(log_dir, "eval")
         os.makedirs(out_dir, exist_ok=True)
-        path = os.path.join(out_dir, f"{stage}_step{self.global_step}.json")
+        path = os.path.join(out_dir, f"{stage}_step{self.evaluated_step}.json")
         with open(path, "w") as f:
             json.dump(summary, f, indent=2)
         with open(path.replace(".json", "_generations.jsonl"), "w") as f:

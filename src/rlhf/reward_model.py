@@ -62,6 +62,7 @@ class RewardModelModule(L.LightningModule):
         self.eval_accuracy = MeanMetric()
         self.eval_margin = MeanMetric()
         self.eval_outcomes = CatMetric()  # per-pair win/loss, for a confidence interval of the accuracy
+        self._checkpoint_step = 0
 
     # ------------------------------------------------------------------------------------------- model
 
@@ -107,9 +108,11 @@ class RewardModelModule(L.LightningModule):
         outcomes = self.eval_outcomes.compute()
         for metric in (self.eval_accuracy, self.eval_margin, self.eval_outcomes):
             metric.reset()
-        if self.trainer.is_global_zero and not self.trainer.sanity_checking and self.trainer.log_dir:
-            report = {"stage": stage, "global_step": self.global_step, "accuracy": mean_with_ci(outcomes)}
-            path = os.path.join(self.trainer.log_dir, f"rm_{stage}_step{self.global_step}.json")
+        log_dir = self.trainer.log_dir  # a collective call under DDP: every rank must make it
+        if self.trainer.is_global_zero and not self.trainer.sanity_checking and log_dir:
+            step = max(self.global_step, self._checkpoint_step)
+            report = {"stage": stage, "global_step": step, "accuracy": mean_with_ci(outcomes)}
+            path = os.path.join(log_dir, f"rm_{stage}_step{step}.json")
             with open(path, "w") as f:
                 json.dump(report, f, indent=2)
             rank_zero_info(f"{stage} accuracy {report['accuracy']['mean']:.4f} {report['accuracy']['ci95']} -> {path}")
@@ -125,6 +128,9 @@ class RewardModelModule(L.LightningModule):
 
     def on_test_epoch_end(self) -> None:
         self._eval_epoch_end("test")
+
+    def on_load_checkpoint(self, checkpoint: dict) -> None:
+        self._checkpoint_step = checkpoint.get("global_step", 0)  # validate/test do not restore global_step
 
     # ------------------------------------------------------------------------------ optimizer and export
 

@@ -1,0 +1,173 @@
+"""End-to-end ``cli.py`` runs on the tiny model: fit, export, resume, validate, and DDP on two CPU processes."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+import yaml
+
+from cli import main
+from conftest import REPO
+from rlhf.data import HelpSteerDataModule
+from rlhf.models import load_reward_model, reward_logits
+
+
+def tiny_args(config, tiny_model, pairs_file, tmp_path, *extra):
+    """Run a shipped config on the tiny model, CPU, fp32, with a checkpoint every step."""
+    callbacks = tmp_path / "callbacks.yaml"
+    callbacks.write_text(
+        yaml.safe_dump(
+            {
+                "trainer": {
+                    "callbacks": [
+                        {
+                            "class_path": "lightning.pytorch.callbacks.ModelCheckpoint",
+                            "init_args": {"dirpath": str(tmp_path / "ckpt"), "every_n_train_steps": 1, "save_last": True},
+                        },
+                        {"class_path": "helpers.RecordTrainingState", "init_args": {"out_dir": str(tmp_path / "record")}},
+                    ]
+                }
+            }
+        )
+    )
+    return [
+        "--config", str(REPO / "configs" / config), "--config", str(callbacks),
+        f"--data.path={pairs_file}", f"--data.tokenizer={tiny_model}", "--data.val_fraction=0.25",
+        "--trainer.accelerator=cpu", "--trainer.precision=32", "--trainer.enable_progress_bar=false",
+        f"--trainer.logger.init_args.save_dir={tmp_path / 'logs'}", *extra,
+    ]
+
+
+def records(tmp_path, rank=0):
+    return json.loads((tmp_path / "record" / f"rank{rank}.json").read_text())
+
+
+def test_reward_model_fit_export_and_resume(tiny_model, pairs_file, tmp_path):
+    export = tmp_path / "export"
+    args = tiny_args(
+        "reward_model.yaml", tiny_model, pairs_file, tmp_path,
+        f"--model.init_args.model={tiny_model}", f"--model.init_args.export_dir={export}",
+        "--data.batch_size=4", "--trainer.max_steps=4", "--trainer.val_check_interval=4",
+    )
+    cli = main(["fit", *args])
+    assert cli.trainer.global_step == 4
+    assert (tmp_path / "ckpt" / "last.ckpt").exists()
+    assert list((tmp_path / "logs").rglob("events.out.tfevents.*"))
+    report = json.loads(next((tmp_path / "logs").rglob("rm_val_step4.json")).read_text())
+    assert 0 <= report["accuracy"]["mean"] <= 1 and report["accuracy"]["n"] == 30
+
+    # The export loads back as a scalar RM and gives the trained module's rewards.
+    exported = load_reward_model(str(export), pad_token_id=2).eval()
+    batch = next(iter(cli.datamodule.val_dataloader()))
+    module = cli.model.eval()
+    with torch.no_grad():
+        ids, mask = batch["chosen_input_ids"], batch["chosen_attention_mask"]
+        assert torch.allclose(reward_logits(exported, ids, mask), reward_logits(module.model, ids, mask), atol=1e-5)
+
+    resumed = main(["fit", *args[:-1], "--trainer.max_steps=6", f"--ckpt_path={tmp_path / 'ckpt' / 'last.ckpt'}"])
+    assert resumed.trainer.global_step == 6
+    assert [r["step"] for r in records(tmp_path)] == [5, 6]  # continued at step 4, not from scratch
+
+
+def test_reward_model_test_stage_on_a_separate_file(tiny_model, pairs_file, tmp_path):
+    args = tiny_args(
+        "reward_model.yaml", tiny_model, pairs_file, tmp_path, f"--model.init_args.model={tiny_model}",
+        f"--data.test_path={pairs_file}",
+    )
+    main(["test", *args])
+    report = json.loads(next((tmp_path / "logs").rglob("rm_test_step0.json")).read_text())
+    assert report["accuracy"]["n"] == 120  # the whole file, no split
+
+
+def test_distributional_reward_model_fit(tiny_model, pairs_file, tmp_path):
+    export = tmp_path / "export"
+    args = tiny_args(
+        "distributional_reward_model.yaml", tiny_model, pairs_file, tmp_path,
+        f"--model.init_args.model={tiny_model}", f"--model.init_args.export_dir={export}",
+        "--model.init_args.rating_range=[1, 10]",
+        "--data.batch_size=4", "--trainer.max_steps=3", "--trainer.val_check_interval=3",
+    )
+    cli = main(["fit", *args])
+    metrics = cli.trainer.callback_metrics
+    for key in ("val/accuracy", "val/accuracy_expected", "val/p_win", "val/calibration_error", "val/entropy",
+                "val/score_std", "val/extreme_mass", "train/pairwise_loss"):
+        assert key in metrics, key
+    assert json.loads((export / "config.json").read_text())["reward_head"] == "distribution"
+
+
+@pytest.mark.parametrize("rm_fixture", ["scalar_rm", "distribution_rm"])
+def test_reinforce_fit_validate_and_resume(rm_fixture, tiny_model, pairs_file, tmp_path, request):
+    rm = request.getfixturevalue(rm_fixture)
+    args = tiny_args(
+        "reinforce.yaml", tiny_model, pairs_file, tmp_path,
+        f"--model.init_args.policy={tiny_model}", f"--model.init_args.reward_model={rm}",
+        "--model.init_args.max_new_tokens=8", "--model.init_args.standardization_batches=1",
+        "--model.init_args.sample_log_every_n_steps=1", "--model.init_args.reward_functional=mean_minus_std",
+        "--data.batch_size=4", "--data.eval_batch_size=8", "--trainer.val_check_interval=2", "--trainer.max_steps=2",
+    )
+    cli = main(["fit", *args])
+    summary = json.loads(next((tmp_path / "logs").rglob("val_step2.json")).read_text())
+    assert summary["num_prompts"] == 10
+    for key in ("reward", "kl", "length", "reward_sampled"):
+        assert key in summary["policy"], key
+    assert {"reward_gain", "win_rate_vs_sft"} <= summary.keys()
+    if rm_fixture == "distribution_rm":
+        assert {"score_mean", "score_std", "score_entropy"} <= summary["policy"].keys()
+        assert "train/rm_score_std" in cli.trainer.callback_metrics
+    baseline_at_2 = records(tmp_path)[-1]
+
+    resumed = main(["fit", *args[:-1], "--trainer.max_steps=3", f"--ckpt_path={tmp_path / 'ckpt' / 'last.ckpt'}"])
+    assert [r["step"] for r in records(tmp_path)] == [3]
+    assert records(tmp_path)[0]["baseline_count"] == baseline_at_2["baseline_count"] + 4
+    assert resumed.model.reward_stats_ready.item()
+
+    main(["validate", *args, f"--ckpt_path={tmp_path / 'ckpt' / 'last.ckpt'}"])
+    assert list((tmp_path / "logs").rglob("val_step3.json"))
+
+
+def test_validate_the_sft_model_alone(tiny_model, scalar_rm, pairs_file, tmp_path):
+    args = tiny_args(
+        "reinforce.yaml", tiny_model, pairs_file, tmp_path,
+        f"--model.init_args.policy={tiny_model}", f"--model.init_args.reward_model={scalar_rm}",
+        "--model.init_args.max_new_tokens=8", "--data.eval_batch_size=8",
+    )
+    main(["validate", *args])
+    summary = json.loads(next((tmp_path / "logs").rglob("val_step0.json")).read_text())
+    assert summary["reward_gain"]["mean"] == 0.0 and summary["policy"]["reward"] == summary["sft"]["reward"]
+    generations = next((tmp_path / "logs").rglob("val_step0_generations.jsonl")).read_text().splitlines()
+    assert len(generations) == 10 and "<|im_start|>assistant" in json.loads(generations[0])["policy"]["prompt"]
+
+
+def run_ddp(args):
+    result = subprocess.run(
+        [sys.executable, str(REPO / "cli.py"), "fit", *args, "--trainer.strategy=ddp", "--trainer.devices=2"],
+        cwd=REPO, capture_output=True, text=True, timeout=600,
+        env={**__import__("os").environ, "PYTHONPATH": f"{REPO}:{REPO / 'tests'}"},
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+
+
+def test_ddp_reward_model_on_two_cpu_processes(tiny_model, pairs_file, tmp_path):
+    run_ddp(tiny_args(
+        "reward_model.yaml", tiny_model, pairs_file, tmp_path, f"--model.init_args.model={tiny_model}",
+        f"--model.init_args.export_dir={tmp_path / 'export'}", "--data.batch_size=4", "--trainer.max_steps=3",
+        "--trainer.val_check_interval=3",
+    ))
+    assert records(tmp_path, 0) == records(tmp_path, 1) == [{"step": s} for s in (1, 2, 3)]
+    assert (tmp_path / "export" / "config.json").exists()
+
+
+def test_ddp_reinforce_keeps_identical_baselines(tiny_model, scalar_rm, pairs_file, tmp_path):
+    run_ddp(tiny_args(
+        "reinforce.yaml", tiny_model, pairs_file, tmp_path,
+        f"--model.init_args.policy={tiny_model}", f"--model.init_args.reward_model={scalar_rm}",
+        "--model.init_args.max_new_tokens=8", "--model.init_args.standardization_batches=1",
+        "--data.batch_size=4", "--trainer.max_steps=3", "--trainer.val_check_interval=3",
+    ))
+    rank0, rank1 = records(tmp_path, 0), records(tmp_path, 1)
+    assert rank0 == rank1 and len(rank0) == 3
+    assert [r["baseline_count"] for r in rank0] == [8, 16, 24]  # both ranks' rewards enter every update
+    assert len({r["baseline"] for r in rank0}) == 3
