@@ -15,8 +15,8 @@ from rlhf.data import HelpSteerDataModule
 from rlhf.models import load_reward_model, reward_logits
 
 
-def tiny_args(config, tiny_model, pairs_file, tmp_path, *extra):
-    """Run a shipped config on the tiny model, CPU, fp32, with a checkpoint every step."""
+def tiny_args(configs, tiny_model, pairs_file, tmp_path, *extra):
+    """Run shipped config(s) on the tiny model, CPU, fp32, with a checkpoint every step."""
     callbacks = tmp_path / "callbacks.yaml"
     callbacks.write_text(
         yaml.safe_dump(
@@ -33,8 +33,9 @@ def tiny_args(config, tiny_model, pairs_file, tmp_path, *extra):
             }
         )
     )
+    shipped = [configs] if isinstance(configs, str) else configs
     return [
-        "--config", str(REPO / "configs" / config), "--config", str(callbacks),
+        *[arg for name in shipped for arg in ("--config", str(REPO / "configs" / name))], "--config", str(callbacks),
         f"--data.path={pairs_file}", f"--data.tokenizer={tiny_model}", "--data.val_fraction=0.25",
         "--trainer.accelerator=cpu", "--trainer.precision=32", "--trainer.enable_progress_bar=false",
         f"--trainer.logger.init_args.save_dir={tmp_path / 'logs'}", *extra,
@@ -101,8 +102,9 @@ def test_distributional_reward_model_fit(tiny_model, pairs_file, tmp_path):
 @pytest.mark.parametrize("rm_fixture", ["scalar_rm", "distribution_rm"])
 def test_reinforce_fit_validate_and_resume(rm_fixture, tiny_model, pairs_file, tmp_path, request):
     rm = request.getfixturevalue(rm_fixture)
+    configs = ["reinforce.yaml"] + (["reinforce_distributional.yaml"] if rm_fixture == "distribution_rm" else [])
     args = tiny_args(
-        "reinforce.yaml", tiny_model, pairs_file, tmp_path,
+        configs, tiny_model, pairs_file, tmp_path,
         f"--model.init_args.policy={tiny_model}", f"--model.init_args.reward_model={rm}",
         "--model.init_args.max_new_tokens=8", "--model.init_args.standardization_batches=1",
         "--model.init_args.sample_log_every_n_steps=1", "--model.init_args.reward_functional=mean_minus_std",
