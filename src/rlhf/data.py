@@ -19,8 +19,9 @@ from typing import Iterator, Literal, Optional
 import lightning as L
 import torch
 from datasets import load_dataset
-from lightning.pytorch.utilities import rank_zero_info, rank_zero_warn
+from lightning.pytorch.utilities import rank_zero_info, rank_zero_only, rank_zero_warn
 from torch.utils.data import DataLoader, Sampler
+from tqdm.auto import tqdm
 
 from rlhf.models import DEFAULT_MODEL, _looks_local, load_tokenizer
 
@@ -129,16 +130,23 @@ def _rating(row: dict, side: str) -> float:
     return float("nan") if value is None else float(value)
 
 
+def tokenize(tokenizer, texts: list[str], desc: str, chunk: int = 1024) -> list[list[int]]:
+    """Token ids of many texts, in chunks behind a progress bar (rank zero only)."""
+    ids = []
+    for start in tqdm(range(0, len(texts), chunk), desc=desc, disable=rank_zero_only.rank != 0 or len(texts) <= chunk):
+        ids += tokenizer(texts[start : start + chunk], add_special_tokens=False)["input_ids"]
+    return ids
+
+
 def encode_prompts(tokenizer, conversations: list[list[dict]]) -> list[list[int]]:
     """Chat-template token ids ending with the generation prompt (``<|im_start|>assistant\\n``)."""
     texts = [tokenizer.apply_chat_template(c, tokenize=False, add_generation_prompt=True) for c in conversations]
-    return tokenizer(texts, add_special_tokens=False)["input_ids"]
+    return tokenize(tokenizer, texts, "tokenizing prompts")
 
 
 def encode_responses(tokenizer, responses: list[str]) -> list[list[int]]:
     """Response ids exactly as the policy generates them: the text, then eos, and no template newline after it."""
-    ids = tokenizer(responses, add_special_tokens=False)["input_ids"]
-    return [r + [tokenizer.eos_token_id] for r in ids]
+    return [r + [tokenizer.eos_token_id] for r in tokenize(tokenizer, responses, "tokenizing responses")]
 
 
 def encode_pairs(tokenizer, rows: list[dict], max_length: int) -> list[dict]:

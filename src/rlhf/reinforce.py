@@ -12,6 +12,7 @@ ranks). No value network, no ratio, no clipping: one gradient step per rollout b
 from __future__ import annotations
 
 import copy
+import itertools
 import json
 import os
 import time
@@ -22,6 +23,7 @@ import torch
 import torch.distributed as dist
 from lightning.pytorch.utilities import rank_zero_info
 from torch import Tensor
+from tqdm.auto import tqdm
 from transformers import get_constant_schedule_with_warmup
 
 from rlhf.evaluation import compare_to_sft
@@ -147,9 +149,8 @@ class ReinforceModule(L.LightningModule):
             return
         scores = []
         loader = self.trainer.datamodule.train_dataloader()
-        for i, batch in enumerate(loader):
-            if i >= self.hparams.standardization_batches:
-                break
+        batches = itertools.islice(loader, self.hparams.standardization_batches)
+        for batch in tqdm(batches, desc="RM statistics on SFT samples", total=self.hparams.standardization_batches, disable=not self.trainer.is_global_zero):
             ids, mask = batch["input_ids"].to(self.device), batch["attention_mask"].to(self.device)
             rollout = generate(self.policy, ids, mask, self.eos_token_id, self.hparams.max_new_tokens, self.hparams.temperature)
             scores.append(self.score_rollout(rollout)["score"].float())

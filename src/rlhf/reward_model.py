@@ -148,7 +148,9 @@ class RewardModelModule(L.LightningModule):
         """Hugging Face format (model + tokenizer); ``config.reward_head`` tells loaders how to read the head."""
         self.model.save_pretrained(directory)
         self.tokenizer.save_pretrained(directory)
-        rank_zero_info(f"reward model ({self.head}) saved to {directory}")
+        accuracy = self.trainer.callback_metrics.get("val/accuracy") if self._trainer else None
+        summary = f", last validation accuracy {accuracy.item():.4f}" if accuracy is not None else ""
+        rank_zero_info(f"reward model ({self.head}) saved to {directory}{summary}")
 
 
 class DistributionalRewardModule(RewardModelModule):
