@@ -315,7 +315,7 @@ class ReinforceModule(L.LightningModule):
         log_dir = self.trainer.log_dir  # a collective call under DDP: every rank must make it
         if self.trainer.sanity_checking or not self.trainer.is_global_zero or not log_dir:
             return
-        summary.update({"stage": stage, "global_step": self.evaluated_step, "num_prompts": len(records), "hparams": dict(self.hparams)})
+        summary.update({"stage": stage, "seed": os.environ.get("PL_GLOBAL_SEED"), "global_step": self.evaluated_step, "num_prompts": len(records), "hparams": dict(self.hparams)})
         out_dir = os.path.join(log_dir, "eval")
         os.makedirs(out_dir, exist_ok=True)
         path = os.path.join(out_dir, f"{stage}_step{self.evaluated_step}.json")
