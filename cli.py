@@ -4,9 +4,16 @@ The module class is chosen by the config's ``model.class_path`` (RewardModelModu
 or ReinforceModule); all of them share HelpSteerDataModule. The tokenizer is named once, in ``data.tokenizer``.
 """
 
+import warnings
+
 from lightning.pytorch.cli import LightningCLI
 
 from rlhf.data import HelpSteerDataModule
+
+
+# Our training samplers recompute each epoch's order and skip what a resumed run has seen (data.EpochShuffleSampler),
+# so Lightning's generic warning about resuming mid-epoch without a stateful dataloader does not apply.
+warnings.filterwarnings("ignore", message="You're resuming from a checkpoint that ended before the epoch ended")
 
 
 class RLHFCLI(LightningCLI):

@@ -14,7 +14,8 @@ class RecordTrainingState(L.Callback):
         self.records = []
 
     def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx):
-        record = {"step": trainer.global_step}
+        first = next(iter(batch.values()))
+        record = {"step": trainer.global_step, "batch": first.sum().item()}  # a fingerprint of the batch
         if hasattr(pl_module, "baseline"):
             record["baseline"] = pl_module.baseline.item()
             record["baseline_count"] = pl_module.baseline_count.item()

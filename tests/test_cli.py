@@ -71,6 +71,16 @@ def test_reward_model_fit_export_and_resume(tiny_model, pairs_file, tmp_path):
     resumed = main(["fit", *args[:-1], "--trainer.max_steps=6", f"--ckpt_path={tmp_path / 'ckpt' / 'last.ckpt'}"])
     assert resumed.trainer.global_step == 6
     assert [r["step"] for r in records(tmp_path)] == [5, 6]  # continued at step 4, not from scratch
+    resumed_batches = [r["batch"] for r in records(tmp_path)]
+
+    # The resumed run trains on the batches an uninterrupted run trains on at steps 5 and 6.
+    uninterrupted = tmp_path / "uninterrupted"
+    uninterrupted.mkdir()
+    main(["fit", *tiny_args(
+        "reward_model.yaml", tiny_model, pairs_file, uninterrupted, f"--model.init_args.model={tiny_model}",
+        "--model.init_args.export_dir=null", "--data.batch_size=4", "--trainer.max_steps=6",
+    )])
+    assert [r["batch"] for r in records(uninterrupted)][4:] == resumed_batches
 
 
 def test_reward_model_test_stage_on_a_separate_file(tiny_model, pairs_file, tmp_path):
@@ -158,7 +168,9 @@ def test_ddp_reward_model_on_two_cpu_processes(tiny_model, pairs_file, tmp_path)
         f"--model.init_args.export_dir={tmp_path / 'export'}", "--data.batch_size=4", "--trainer.max_steps=3",
         "--trainer.val_check_interval=3",
     ))
-    assert records(tmp_path, 0) == records(tmp_path, 1) == [{"step": s} for s in (1, 2, 3)]
+    rank0, rank1 = records(tmp_path, 0), records(tmp_path, 1)
+    assert [r["step"] for r in rank0] == [r["step"] for r in rank1] == [1, 2, 3]
+    assert [r["batch"] for r in rank0] != [r["batch"] for r in rank1]  # each rank trains on its own shard
     assert (tmp_path / "export" / "config.json").exists()
 
 
@@ -170,6 +182,8 @@ def test_ddp_reinforce_keeps_identical_baselines(tiny_model, scalar_rm, pairs_fi
         "--data.batch_size=4", "--trainer.max_steps=3", "--trainer.val_check_interval=3",
     ))
     rank0, rank1 = records(tmp_path, 0), records(tmp_path, 1)
-    assert rank0 == rank1 and len(rank0) == 3
+    state = [{k: r[k] for k in ("step", "baseline", "baseline_count")} for r in rank0]
+    assert state == [{k: r[k] for k in ("step", "baseline", "baseline_count")} for r in rank1] and len(state) == 3
+    assert [r["batch"] for r in rank0] != [r["batch"] for r in rank1]
     assert [r["baseline_count"] for r in rank0] == [8, 16, 24]  # both ranks' rewards enter every update
     assert len({r["baseline"] for r in rank0}) == 3

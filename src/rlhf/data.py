@@ -14,7 +14,7 @@ import math
 import os
 import random
 from collections import Counter
-from typing import Iterator, Literal, Optional
+from typing import Callable, Iterator, Literal, Optional
 
 import lightning as L
 import torch
@@ -242,34 +242,64 @@ class PromptCollator:
         return {"input_ids": ids, "attention_mask": mask, "index": torch.tensor([i["index"] for i in items])}
 
 
-class LengthGroupedSampler(Sampler[int]):
-    """Random order in which each run of ``batch_size`` indices has similar lengths (less padding).
+class EpochShuffleSampler(Sampler[int]):
+    """A fresh random order each epoch, fixed by ``(seed, epoch)``, that can resume part-way through an epoch.
 
-    Indices are shuffled, cut into mega-batches of ``50 * batch_size``, sorted by length inside each, and the
-    resulting batches shuffled again. Under DDP, Lightning shards this order across ranks.
+    Because the order of every epoch can be recomputed, a run resumed mid-epoch starts with exactly the samples it
+    had not trained on yet: the first ``samples_done()`` samples (the data module reads them off the restored
+    trainer when iteration starts) are rotated to the end, where Lightning, which counts the epoch's batches from
+    the checkpoint, never reaches them. Rotating rather than dropping keeps the length, so DDP's sharding of this
+    order is unchanged.
     """
 
-    def __init__(self, lengths: list[int], batch_size: int, seed: int = 0, mega_batch_factor: int = 50):
-        self.lengths, self.batch_size, self.seed = lengths, batch_size, seed
-        self.mega_batch = batch_size * mega_batch_factor
+    def __init__(self, num_samples: int, seed: int = 0, samples_done: Optional[Callable[[], int]] = None):
+        self.num_samples, self.seed, self.samples_done = num_samples, seed, samples_done
         self.epoch = 0
 
     def set_epoch(self, epoch: int) -> None:
         self.epoch = epoch
 
     def __len__(self) -> int:
-        return len(self.lengths)
+        return self.num_samples
+
+    def order(self, rng: random.Random) -> list[int]:
+        order = list(range(self.num_samples))
+        rng.shuffle(order)
+        return order
 
     def __iter__(self) -> Iterator[int]:
-        rng = random.Random(self.seed + self.epoch)
-        order = list(range(len(self.lengths)))
-        rng.shuffle(order)
+        order = self.order(random.Random(self.seed * 100_003 + self.epoch))
+        skip = self.samples_done() if self.samples_done else 0
+        return iter(order[skip:] + order[:skip])
+
+
+class LengthGroupedSampler(EpochShuffleSampler):
+    """Random order in which each run of ``batch_size`` indices has similar lengths (less padding).
+
+    Indices are shuffled, cut into mega-batches of ``50 * batch_size``, sorted by length inside each, and the
+    resulting batches shuffled again. Under DDP, Lightning shards this order across ranks.
+    """
+
+    def __init__(
+        self,
+        lengths: list[int],
+        batch_size: int,
+        seed: int = 0,
+        samples_done: Optional[Callable[[], int]] = None,
+        mega_batch_factor: int = 50,
+    ):
+        super().__init__(len(lengths), seed, samples_done)
+        self.lengths, self.batch_size = lengths, batch_size
+        self.mega_batch = batch_size * mega_batch_factor
+
+    def order(self, rng: random.Random) -> list[int]:
+        order = super().order(rng)
         batches = []
         for start in range(0, len(order), self.mega_batch):
             mega = sorted(order[start : start + self.mega_batch], key=lambda i: -self.lengths[i])
             batches += [mega[i : i + self.batch_size] for i in range(0, len(mega), self.batch_size)]
         rng.shuffle(batches)
-        return iter([i for batch in batches for i in batch])
+        return [i for batch in batches for i in batch]
 
 
 # ------------------------------------------------------------------------------------------- datamodule
@@ -352,14 +382,26 @@ class HelpSteerDataModule(L.LightningDataModule):
 
     def train_dataloader(self) -> DataLoader:
         data, hp = self.datasets["train"], self.hparams
+        samples_done = lambda: self._samples_done_this_epoch(len(data))  # noqa: E731
         if hp.group_by_length:
-            sampler = LengthGroupedSampler([self._length(i) for i in data], hp.batch_size, hp.seed)
+            sampler = LengthGroupedSampler([self._length(i) for i in data], hp.batch_size, hp.seed, samples_done)
         else:
-            sampler = torch.utils.data.RandomSampler(data, generator=torch.Generator().manual_seed(hp.seed))
+            sampler = EpochShuffleSampler(len(data), hp.seed, samples_done)
         return DataLoader(
             data, batch_size=hp.batch_size, sampler=sampler, collate_fn=self._collator(),
             num_workers=hp.num_workers, drop_last=True,
         )
+
+    def _samples_done_this_epoch(self, num_samples: int) -> int:
+        """Samples (over all ranks) that a run resumed mid-epoch has already trained on in this epoch."""
+        trainer = self.trainer
+        if trainer is None or trainer.global_step == 0:
+            return 0
+        batches_per_epoch = num_samples // (self.hparams.batch_size * trainer.world_size)  # drop_last
+        done = (trainer.global_step * trainer.accumulate_grad_batches) % max(batches_per_epoch, 1)
+        if done:
+            rank_zero_info(f"resuming mid-epoch: skipping the {done} batches of epoch {trainer.current_epoch} already seen")
+        return done * self.hparams.batch_size * trainer.world_size
 
     def _eval_dataloader(self, name: str) -> DataLoader:
         return DataLoader(
