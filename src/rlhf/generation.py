@@ -43,6 +43,7 @@ def generate(
     max_new_tokens: int,
     temperature: float = 1.0,
     greedy: bool = False,
+    use_cache: bool = True,
 ) -> Rollout:
     """Sample (or greedily decode) one response per left-padded prompt, stopping at eos.
 
@@ -57,7 +58,7 @@ def generate(
         max_new_tokens=max_new_tokens,
         eos_token_id=eos_token_id,
         pad_token_id=eos_token_id,
-        use_cache=True,
+        use_cache=use_cache,  # False only to measure what the KV cache buys (bench/bench_generation.py)
     )
     was_training = model.training
     model.eval()

@@ -76,10 +76,21 @@ def _dtype(name: str) -> torch.dtype:
     return dtype
 
 
+def _from_pretrained(auto_class, path: str, dtype: str, **kwargs) -> PreTrainedModel:
+    name, source = resolve_model_path(path)
+    model = auto_class.from_pretrained(name, dtype=_dtype(dtype), **source, **kwargs)
+    if "gguf_file" in source:
+        # transformers dequantizes GGUF weights to `dtype` while loading; the result is an ordinary float model
+        # that still carries the quantizer's marker, which would make save_pretrained refuse it.
+        model.hf_quantizer = None
+        if hasattr(model.config, "quantization_config"):
+            del model.config.quantization_config
+    return model
+
+
 def load_causal_lm(path: str = DEFAULT_MODEL, dtype: str = "float32") -> PreTrainedModel:
     """The SFT policy (and its frozen reference copy)."""
-    name, kwargs = resolve_model_path(path)
-    return AutoModelForCausalLM.from_pretrained(name, dtype=_dtype(dtype), **kwargs)
+    return _from_pretrained(AutoModelForCausalLM, path, dtype)
 
 
 def load_reward_model(
@@ -90,8 +101,7 @@ def load_reward_model(
     ``head`` is required for a new reward model (``scalar``: one output; ``distribution``: logits over scores
     1..10) and, if given for an exported one, must match what it was trained as.
     """
-    name, kwargs = resolve_model_path(path)
-    exported_head = _exported_head(name) if not kwargs else None
+    exported_head = _exported_head(os.path.expanduser(path))
     if exported_head is not None:
         if head is not None and head != exported_head:
             raise ValueError(f"{path!r} is a {exported_head!r} reward model, not {head!r}")
@@ -99,16 +109,14 @@ def load_reward_model(
     if head not in (SCALAR_HEAD, DISTRIBUTION_HEAD):
         raise ValueError(f"{path!r} is not an exported reward model; say which head to build: scalar or distribution")
     num_labels = 1 if head == SCALAR_HEAD else NUM_SCORES
-    model = AutoModelForSequenceClassification.from_pretrained(
-        name, num_labels=num_labels, dtype=_dtype(dtype), **kwargs
-    )
+    model = _from_pretrained(AutoModelForSequenceClassification, path, dtype, num_labels=num_labels)
     model.config.pad_token_id = pad_token_id
     setattr(model.config, REWARD_HEAD_KEY, head)
     return model
 
 
-def _exported_head(directory: str) -> str | None:
-    config = Path(directory) / "config.json"
+def _exported_head(path: str) -> str | None:
+    config = Path(path) / "config.json"
     if not config.is_file():
         return None  # a Hub id: from_pretrained reads its config; treat it as a backbone unless told otherwise
     return json.loads(config.read_text()).get(REWARD_HEAD_KEY)

