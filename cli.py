@@ -10,7 +10,6 @@ from lightning.pytorch.cli import LightningCLI
 
 from rlhf.data import HelpSteerDataModule
 
-
 # Our training samplers recompute each epoch's order and skip what a resumed run has seen (data.EpochShuffleSampler),
 # so Lightning's generic warning about resuming mid-epoch without a stateful dataloader does not apply.
 warnings.filterwarnings("ignore", message="You're resuming from a checkpoint that ended before the epoch ended")

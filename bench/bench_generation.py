@@ -10,8 +10,8 @@ import statistics
 import time
 
 import torch
-
 from common import add_common_args, environment, write
+
 from rlhf.data import PromptCollator, clean_pairs, load_rows, unique_prompts
 from rlhf.generation import generate
 from rlhf.models import load_causal_lm, load_tokenizer
@@ -22,8 +22,15 @@ def run(model, tokenizer, items, batch_size, max_new_tokens, use_cache) -> tuple
     start, tokens, outputs = time.perf_counter(), 0, {}
     for i in range(0, len(items), batch_size):
         batch = collate(items[i : i + batch_size])
-        rollout = generate(model, batch["input_ids"], batch["attention_mask"], tokenizer.eos_token_id, max_new_tokens,
-                           greedy=True, use_cache=use_cache)
+        rollout = generate(
+            model,
+            batch["input_ids"],
+            batch["attention_mask"],
+            tokenizer.eos_token_id,
+            max_new_tokens,
+            greedy=True,
+            use_cache=use_cache,
+        )
         tokens += int(rollout.response_mask.sum())
         for index, ids, mask in zip(batch["index"], rollout.response_ids, rollout.response_mask):
             outputs[int(index)] = ids[mask.bool()].tolist()
@@ -58,10 +65,21 @@ def main() -> None:
             times.append(seconds)
         reference = reference or outputs
         same = sum(outputs[k] == reference[k] for k in reference) / len(reference)
-        results[name] = {"median_seconds": statistics.median(times), "new_tokens": tokens,
-                         "tokens_per_second": tokens / statistics.median(times), "same_tokens_as_first": same}
-    write(args.out, {"benchmark": "generation", "settings": {k: v for k, v in vars(args).items() if k != "out"},
-                     "environment": environment(), "results": results})
+        results[name] = {
+            "median_seconds": statistics.median(times),
+            "new_tokens": tokens,
+            "tokens_per_second": tokens / statistics.median(times),
+            "same_tokens_as_first": same,
+        }
+    write(
+        args.out,
+        {
+            "benchmark": "generation",
+            "settings": {k: v for k, v in vars(args).items() if k != "out"},
+            "environment": environment(),
+            "results": results,
+        },
+    )
     print("| variant | new tokens/s | same output |\n|---|---|---|")
     for name, r in results.items():
         print(f"| {name} | {r['tokens_per_second']:.1f} | {r['same_tokens_as_first']:.0%} |")

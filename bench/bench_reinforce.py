@@ -13,10 +13,10 @@ import tempfile
 
 import lightning as L
 import torch
+from common import HFStepTimer, LightningStepTimer, add_common_args, environment, median_step, table, write
 from datasets import Dataset
 from torch.utils.data import DataLoader
 
-from common import HFStepTimer, LightningStepTimer, add_common_args, environment, median_step, table, write
 from rlhf.data import PromptCollator, clean_pairs, conversation, load_rows, unique_prompts
 from rlhf.models import load_causal_lm, load_reward_model, load_tokenizer
 from rlhf.reinforce import ReinforceModule
@@ -38,16 +38,33 @@ def prompt_rows(args, tokenizer, count: int) -> list[dict]:
 def run_ours(args, rows) -> list[float]:
     L.seed_everything(0)
     module = ReinforceModule(
-        policy=args.policy_dir, reward_model=args.reward_model, tokenizer=args.tokenizer, lr=1e-6, beta=0.05,
-        max_new_tokens=args.max_new_tokens, standardize_rewards=False, unfinished_penalty=0.0,
-        sample_log_every_n_steps=0, eval_num_samples=0,
+        policy=args.policy_dir,
+        reward_model=args.reward_model,
+        tokenizer=args.tokenizer,
+        lr=1e-6,
+        beta=0.05,
+        max_new_tokens=args.max_new_tokens,
+        standardize_rewards=False,
+        unfinished_penalty=0.0,
+        sample_log_every_n_steps=0,
+        eval_num_samples=0,
     )
     items = unique_prompts(module.tokenizer, rows, args.max_prompt_length)
-    loader = DataLoader(items, batch_size=args.completions, shuffle=False, collate_fn=PromptCollator(module.tokenizer.pad_token_id))
+    loader = DataLoader(
+        items, batch_size=args.completions, shuffle=False, collate_fn=PromptCollator(module.tokenizer.pad_token_id)
+    )
     timer = LightningStepTimer()
     trainer = L.Trainer(
-        max_steps=args.steps, accelerator="auto", devices=1, precision="32", logger=False, enable_checkpointing=False,
-        callbacks=[timer], enable_progress_bar=False, enable_model_summary=False, limit_val_batches=0,
+        max_steps=args.steps,
+        accelerator="auto",
+        devices=1,
+        precision="32",
+        logger=False,
+        enable_checkpointing=False,
+        callbacks=[timer],
+        enable_progress_bar=False,
+        enable_model_summary=False,
+        limit_val_batches=0,
     )
     trainer.fit(module, train_dataloaders=loader)
     return timer.times
@@ -61,16 +78,35 @@ def run_trl(args, rows) -> list[float]:
     timer = HFStepTimer()
     with tempfile.TemporaryDirectory() as out:
         config = RLOOConfig(
-            output_dir=out, per_device_train_batch_size=args.completions, num_generations=2,
-            max_completion_length=args.max_new_tokens, temperature=1.0, top_k=0, top_p=1.0, beta=0.05,
-            learning_rate=1e-6, num_iterations=1, max_steps=args.steps, gradient_checkpointing=False,
-            bf16=False, fp16=False, report_to=[], save_strategy="no", logging_steps=10_000, seed=0,
+            output_dir=out,
+            per_device_train_batch_size=args.completions,
+            num_generations=2,
+            max_completion_length=args.max_new_tokens,
+            temperature=1.0,
+            top_k=0,
+            top_p=1.0,
+            beta=0.05,
+            learning_rate=1e-6,
+            num_iterations=1,
+            max_steps=args.steps,
+            gradient_checkpointing=False,
+            bf16=False,
+            fp16=False,
+            report_to=[],
+            save_strategy="no",
+            logging_steps=10_000,
+            seed=0,
             use_cpu=not torch.cuda.is_available(),
         )
         data = Dataset.from_list([{"prompt": conversation(r)} for r in rows])
         trainer = RLOOTrainer(
-            model=args.policy_dir, reward_funcs=reward_model, args=config, train_dataset=data,
-            processing_class=tokenizer, reward_processing_classes=tokenizer, callbacks=[timer],
+            model=args.policy_dir,
+            reward_funcs=reward_model,
+            args=config,
+            train_dataset=data,
+            processing_class=tokenizer,
+            reward_processing_classes=tokenizer,
+            callbacks=[timer],
         )
         trainer.train()
     return timer.times
@@ -79,7 +115,9 @@ def run_trl(args, rows) -> list[float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_common_args(parser)
-    parser.add_argument("--policy-dir", required=True, help="HF directory of the policy (written from --model if missing)")
+    parser.add_argument(
+        "--policy-dir", required=True, help="HF directory of the policy (written from --model if missing)"
+    )
     parser.add_argument("--reward-model", required=True)
     parser.add_argument("--completions", type=int, default=4, help="completions per step, both sides")
     parser.add_argument("--max-new-tokens", type=int, default=32)

@@ -9,10 +9,19 @@ import tempfile
 
 import lightning as L
 import torch
+from common import (
+    HFStepTimer,
+    LightningStepTimer,
+    add_common_args,
+    environment,
+    fitting_rows,
+    median_step,
+    table,
+    write,
+)
 from datasets import Dataset
 from torch.utils.data import DataLoader
 
-from common import HFStepTimer, LightningStepTimer, add_common_args, environment, fitting_rows, median_step, table, write
 from rlhf.data import LengthGroupedSampler, PairCollator, encode_pairs
 from rlhf.models import load_reward_model, load_tokenizer
 from rlhf.reward_model import RewardModelModule
@@ -24,13 +33,24 @@ def run_ours(args, rows) -> list[float]:
     items = encode_pairs(module.tokenizer, rows, args.max_length)
     lengths = [max(len(i["chosen_ids"]), len(i["rejected_ids"])) for i in items]
     loader = DataLoader(
-        items, batch_size=args.batch_size, sampler=LengthGroupedSampler(lengths, args.batch_size),
-        collate_fn=PairCollator(module.tokenizer.pad_token_id), drop_last=True,
+        items,
+        batch_size=args.batch_size,
+        sampler=LengthGroupedSampler(lengths, args.batch_size),
+        collate_fn=PairCollator(module.tokenizer.pad_token_id),
+        drop_last=True,
     )
     timer = LightningStepTimer()
     trainer = L.Trainer(
-        max_epochs=1, accelerator="auto", devices=1, precision=args.precision, logger=False, enable_checkpointing=False,
-        callbacks=[timer], enable_progress_bar=False, enable_model_summary=False, limit_val_batches=0,
+        max_epochs=1,
+        accelerator="auto",
+        devices=1,
+        precision=args.precision,
+        logger=False,
+        enable_checkpointing=False,
+        callbacks=[timer],
+        enable_progress_bar=False,
+        enable_model_summary=False,
+        limit_val_batches=0,
     )
     trainer.fit(module, train_dataloaders=loader)
     return timer.times
@@ -45,14 +65,27 @@ def run_trl(args, rows) -> list[float]:
     timer = HFStepTimer()
     with tempfile.TemporaryDirectory() as out:
         config = RewardConfig(
-            output_dir=out, per_device_train_batch_size=args.batch_size, max_length=args.max_length,
-            learning_rate=5e-5, num_train_epochs=1, lr_scheduler_type="linear", warmup_ratio=0.03,
-            gradient_checkpointing=False, bf16=args.precision == "bf16-mixed", fp16=args.precision == "16-mixed",
-            report_to=[], save_strategy="no", logging_steps=10_000, seed=0, dataloader_drop_last=True,
+            output_dir=out,
+            per_device_train_batch_size=args.batch_size,
+            max_length=args.max_length,
+            learning_rate=5e-5,
+            num_train_epochs=1,
+            lr_scheduler_type="linear",
+            warmup_ratio=0.03,
+            gradient_checkpointing=False,
+            bf16=args.precision == "bf16-mixed",
+            fp16=args.precision == "16-mixed",
+            report_to=[],
+            save_strategy="no",
+            logging_steps=10_000,
+            seed=0,
+            dataloader_drop_last=True,
             use_cpu=not torch.cuda.is_available(),
         )
         data = Dataset.from_list([{"chosen": r["chosen"], "rejected": r["rejected"]} for r in rows])
-        trainer = RewardTrainer(model=model, args=config, train_dataset=data, processing_class=tokenizer, callbacks=[timer])
+        trainer = RewardTrainer(
+            model=model, args=config, train_dataset=data, processing_class=tokenizer, callbacks=[timer]
+        )
         trainer.train()
     return timer.times
 

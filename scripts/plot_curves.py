@@ -12,7 +12,6 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-
 from export_scalars import scalars  # noqa: E402
 
 TAGS = {
@@ -56,8 +55,13 @@ def main() -> None:
             curves = [smooth([r[s] for s in steps], args.smooth) for r in runs]
             mean = [sum(c[i] for c in curves) / len(curves) for i in range(len(steps))]
             line = ax.plot(steps, mean, label=f"{label} (n={len(runs)})")[0]
-            ax.fill_between(steps, [min(c[i] for c in curves) for i in range(len(steps))],
-                            [max(c[i] for c in curves) for i in range(len(steps))], color=line.get_color(), alpha=0.2)
+            ax.fill_between(
+                steps,
+                [min(c[i] for c in curves) for i in range(len(steps))],
+                [max(c[i] for c in curves) for i in range(len(steps))],
+                color=line.get_color(),
+                alpha=0.2,
+            )
             ax.set_title(title)
             ax.set_xlabel("step")
     axes[0].legend(fontsize=8)

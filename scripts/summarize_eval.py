@@ -1,6 +1,7 @@
 """Aggregate REINFORCE evaluation JSONs (one per seed) into per-seed and pooled results with confidence intervals.
 
-python scripts/summarize_eval.py --run "scalar RM=artifacts/level1/logs/reinforce_seed*/version_*/eval/val_step300.json" \
+python scripts/summarize_eval.py \
+    --run "scalar RM=artifacts/level1/logs/reinforce_seed*/version_*/eval/val_step300.json" \
     [--run LABEL=GLOB ...] --out results/level1_summary
 
 Pooled over seeds: the mean of per-seed means with a Student-t 95% CI over seeds (seeds are the unit of
@@ -74,7 +75,8 @@ def fmt(value, ci=None) -> str:
 
 def markdown(results: list[dict]) -> str:
     lines = [
-        "| run | seeds | RM reward policy | RM reward SFT | gain (t-CI over seeds) | win rate vs SFT | KL | length policy / SFT |",
+        "| run | seeds | RM reward policy | RM reward SFT | gain (t-CI over seeds) | win rate vs SFT | KL "
+        "| length policy / SFT |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
@@ -84,12 +86,16 @@ def markdown(results: list[dict]) -> str:
             f"{fmt(p['reward_gain']['mean'], p['reward_gain']['t_ci95_over_seeds'])} | {fmt(p['win_rate']['mean'])} | "
             f"{fmt(p.get('kl', {}).get('mean'))} | {p['length_policy']['mean']:.1f} / {p['length_sft']['mean']:.1f} |"
         )
-    lines += ["", "| run | seed file | gain (bootstrap CI over prompts) | win rate | KL | length |", "|---|---|---|---|---|---|"]
+    lines += [
+        "",
+        "| run | seed file | gain (bootstrap CI over prompts) | win rate | KL | length |",
+        "|---|---|---|---|---|---|",
+    ]
     for r in results:
         for s in r["seeds"]:
             lines.append(
-                f"| {r['label']} | `{s['path']}` | {fmt(s['reward_gain'], s['reward_gain_ci95'])} | {fmt(s['win_rate'])} | "
-                f"{fmt(s['kl'])} | {s['length_policy']:.1f} |"
+                f"| {r['label']} | `{s['path']}` | {fmt(s['reward_gain'], s['reward_gain_ci95'])} "
+                f"| {fmt(s['win_rate'])} | {fmt(s['kl'])} | {s['length_policy']:.1f} |"
             )
     return "\n".join(lines) + "\n"
 

@@ -3,15 +3,13 @@
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 import torch
 import yaml
+from conftest import REPO
 
 from cli import main
-from conftest import REPO
-from rlhf.data import HelpSteerDataModule
 from rlhf.models import load_reward_model, reward_logits
 
 
@@ -25,9 +23,16 @@ def tiny_args(configs, tiny_model, pairs_file, tmp_path, *extra):
                     "callbacks": [
                         {
                             "class_path": "lightning.pytorch.callbacks.ModelCheckpoint",
-                            "init_args": {"dirpath": str(tmp_path / "ckpt"), "every_n_train_steps": 1, "save_last": True},
+                            "init_args": {
+                                "dirpath": str(tmp_path / "ckpt"),
+                                "every_n_train_steps": 1,
+                                "save_last": True,
+                            },
                         },
-                        {"class_path": "helpers.RecordTrainingState", "init_args": {"out_dir": str(tmp_path / "record")}},
+                        {
+                            "class_path": "helpers.RecordTrainingState",
+                            "init_args": {"out_dir": str(tmp_path / "record")},
+                        },
                     ]
                 }
             }
@@ -35,10 +40,17 @@ def tiny_args(configs, tiny_model, pairs_file, tmp_path, *extra):
     )
     shipped = [configs] if isinstance(configs, str) else configs
     return [
-        *[arg for name in shipped for arg in ("--config", str(REPO / "configs" / name))], "--config", str(callbacks),
-        f"--data.path={pairs_file}", f"--data.tokenizer={tiny_model}", "--data.val_fraction=0.25",
-        "--trainer.accelerator=cpu", "--trainer.precision=32", "--trainer.enable_progress_bar=false",
-        f"--trainer.logger.init_args.save_dir={tmp_path / 'logs'}", *extra,
+        *[arg for name in shipped for arg in ("--config", str(REPO / "configs" / name))],
+        "--config",
+        str(callbacks),
+        f"--data.path={pairs_file}",
+        f"--data.tokenizer={tiny_model}",
+        "--data.val_fraction=0.25",
+        "--trainer.accelerator=cpu",
+        "--trainer.precision=32",
+        "--trainer.enable_progress_bar=false",
+        f"--trainer.logger.init_args.save_dir={tmp_path / 'logs'}",
+        *extra,
     ]
 
 
@@ -49,9 +61,15 @@ def records(tmp_path, rank=0):
 def test_reward_model_fit_export_and_resume(tiny_model, pairs_file, tmp_path):
     export = tmp_path / "export"
     args = tiny_args(
-        "reward_model.yaml", tiny_model, pairs_file, tmp_path,
-        f"--model.init_args.model={tiny_model}", f"--model.init_args.export_dir={export}",
-        "--data.batch_size=4", "--trainer.max_steps=4", "--trainer.val_check_interval=4",
+        "reward_model.yaml",
+        tiny_model,
+        pairs_file,
+        tmp_path,
+        f"--model.init_args.model={tiny_model}",
+        f"--model.init_args.export_dir={export}",
+        "--data.batch_size=4",
+        "--trainer.max_steps=4",
+        "--trainer.val_check_interval=4",
     )
     cli = main(["fit", *args])
     assert cli.trainer.global_step == 4
@@ -76,16 +94,31 @@ def test_reward_model_fit_export_and_resume(tiny_model, pairs_file, tmp_path):
     # The resumed run trains on the batches an uninterrupted run trains on at steps 5 and 6.
     uninterrupted = tmp_path / "uninterrupted"
     uninterrupted.mkdir()
-    main(["fit", *tiny_args(
-        "reward_model.yaml", tiny_model, pairs_file, uninterrupted, f"--model.init_args.model={tiny_model}",
-        "--model.init_args.export_dir=null", "--data.batch_size=4", "--trainer.max_steps=6",
-    )])
+    main(
+        [
+            "fit",
+            *tiny_args(
+                "reward_model.yaml",
+                tiny_model,
+                pairs_file,
+                uninterrupted,
+                f"--model.init_args.model={tiny_model}",
+                "--model.init_args.export_dir=null",
+                "--data.batch_size=4",
+                "--trainer.max_steps=6",
+            ),
+        ]
+    )
     assert [r["batch"] for r in records(uninterrupted)][4:] == resumed_batches
 
 
 def test_reward_model_test_stage_on_a_separate_file(tiny_model, pairs_file, tmp_path):
     args = tiny_args(
-        "reward_model.yaml", tiny_model, pairs_file, tmp_path, f"--model.init_args.model={tiny_model}",
+        "reward_model.yaml",
+        tiny_model,
+        pairs_file,
+        tmp_path,
+        f"--model.init_args.model={tiny_model}",
         f"--data.test_path={pairs_file}",
     )
     main(["test", *args])
@@ -96,15 +129,29 @@ def test_reward_model_test_stage_on_a_separate_file(tiny_model, pairs_file, tmp_
 def test_distributional_reward_model_fit(tiny_model, pairs_file, tmp_path):
     export = tmp_path / "export"
     args = tiny_args(
-        "distributional_reward_model.yaml", tiny_model, pairs_file, tmp_path,
-        f"--model.init_args.model={tiny_model}", f"--model.init_args.export_dir={export}",
+        "distributional_reward_model.yaml",
+        tiny_model,
+        pairs_file,
+        tmp_path,
+        f"--model.init_args.model={tiny_model}",
+        f"--model.init_args.export_dir={export}",
         "--model.init_args.rating_range=[1, 10]",
-        "--data.batch_size=4", "--trainer.max_steps=3", "--trainer.val_check_interval=3",
+        "--data.batch_size=4",
+        "--trainer.max_steps=3",
+        "--trainer.val_check_interval=3",
     )
     cli = main(["fit", *args])
     metrics = cli.trainer.callback_metrics
-    for key in ("val/accuracy", "val/accuracy_expected", "val/p_win", "val/calibration_error", "val/entropy",
-                "val/score_std", "val/extreme_mass", "train/pairwise_loss"):
+    for key in (
+        "val/accuracy",
+        "val/accuracy_expected",
+        "val/p_win",
+        "val/calibration_error",
+        "val/entropy",
+        "val/score_std",
+        "val/extreme_mass",
+        "train/pairwise_loss",
+    ):
         assert key in metrics, key
     assert json.loads((export / "config.json").read_text())["reward_head"] == "distribution"
 
@@ -114,11 +161,20 @@ def test_reinforce_fit_validate_and_resume(rm_fixture, tiny_model, pairs_file, t
     rm = request.getfixturevalue(rm_fixture)
     configs = ["reinforce.yaml"] + (["reinforce_distributional.yaml"] if rm_fixture == "distribution_rm" else [])
     args = tiny_args(
-        configs, tiny_model, pairs_file, tmp_path,
-        f"--model.init_args.policy={tiny_model}", f"--model.init_args.reward_model={rm}",
-        "--model.init_args.max_new_tokens=8", "--model.init_args.standardization_batches=1",
-        "--model.init_args.sample_log_every_n_steps=1", "--model.init_args.reward_functional=mean_minus_std",
-        "--data.batch_size=4", "--data.eval_batch_size=8", "--trainer.val_check_interval=2", "--trainer.max_steps=2",
+        configs,
+        tiny_model,
+        pairs_file,
+        tmp_path,
+        f"--model.init_args.policy={tiny_model}",
+        f"--model.init_args.reward_model={rm}",
+        "--model.init_args.max_new_tokens=8",
+        "--model.init_args.standardization_batches=1",
+        "--model.init_args.sample_log_every_n_steps=1",
+        "--model.init_args.reward_functional=mean_minus_std",
+        "--data.batch_size=4",
+        "--data.eval_batch_size=8",
+        "--trainer.val_check_interval=2",
+        "--trainer.max_steps=2",
     )
     cli = main(["fit", *args])
     summary = json.loads(next((tmp_path / "logs").rglob("val_step2.json")).read_text())
@@ -142,9 +198,14 @@ def test_reinforce_fit_validate_and_resume(rm_fixture, tiny_model, pairs_file, t
 
 def test_validate_the_sft_model_alone(tiny_model, scalar_rm, pairs_file, tmp_path):
     args = tiny_args(
-        "reinforce.yaml", tiny_model, pairs_file, tmp_path,
-        f"--model.init_args.policy={tiny_model}", f"--model.init_args.reward_model={scalar_rm}",
-        "--model.init_args.max_new_tokens=8", "--data.eval_batch_size=8",
+        "reinforce.yaml",
+        tiny_model,
+        pairs_file,
+        tmp_path,
+        f"--model.init_args.policy={tiny_model}",
+        f"--model.init_args.reward_model={scalar_rm}",
+        "--model.init_args.max_new_tokens=8",
+        "--data.eval_batch_size=8",
     )
     main(["validate", *args])
     summary = json.loads(next((tmp_path / "logs").rglob("val_step0.json")).read_text())
@@ -156,18 +217,29 @@ def test_validate_the_sft_model_alone(tiny_model, scalar_rm, pairs_file, tmp_pat
 def run_ddp(args):
     result = subprocess.run(
         [sys.executable, str(REPO / "cli.py"), "fit", *args, "--trainer.strategy=ddp", "--trainer.devices=2"],
-        cwd=REPO, capture_output=True, text=True, timeout=600,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
         env={**__import__("os").environ, "PYTHONPATH": f"{REPO}:{REPO / 'tests'}"},
     )
     assert result.returncode == 0, result.stderr[-3000:]
 
 
 def test_ddp_reward_model_on_two_cpu_processes(tiny_model, pairs_file, tmp_path):
-    run_ddp(tiny_args(
-        "reward_model.yaml", tiny_model, pairs_file, tmp_path, f"--model.init_args.model={tiny_model}",
-        f"--model.init_args.export_dir={tmp_path / 'export'}", "--data.batch_size=4", "--trainer.max_steps=3",
-        "--trainer.val_check_interval=3",
-    ))
+    run_ddp(
+        tiny_args(
+            "reward_model.yaml",
+            tiny_model,
+            pairs_file,
+            tmp_path,
+            f"--model.init_args.model={tiny_model}",
+            f"--model.init_args.export_dir={tmp_path / 'export'}",
+            "--data.batch_size=4",
+            "--trainer.max_steps=3",
+            "--trainer.val_check_interval=3",
+        )
+    )
     rank0, rank1 = records(tmp_path, 0), records(tmp_path, 1)
     assert [r["step"] for r in rank0] == [r["step"] for r in rank1] == [1, 2, 3]
     assert [r["batch"] for r in rank0] != [r["batch"] for r in rank1]  # each rank trains on its own shard
@@ -175,12 +247,21 @@ def test_ddp_reward_model_on_two_cpu_processes(tiny_model, pairs_file, tmp_path)
 
 
 def test_ddp_reinforce_keeps_identical_baselines(tiny_model, scalar_rm, pairs_file, tmp_path):
-    run_ddp(tiny_args(
-        "reinforce.yaml", tiny_model, pairs_file, tmp_path,
-        f"--model.init_args.policy={tiny_model}", f"--model.init_args.reward_model={scalar_rm}",
-        "--model.init_args.max_new_tokens=8", "--model.init_args.standardization_batches=1",
-        "--data.batch_size=4", "--trainer.max_steps=3", "--trainer.val_check_interval=3",
-    ))
+    run_ddp(
+        tiny_args(
+            "reinforce.yaml",
+            tiny_model,
+            pairs_file,
+            tmp_path,
+            f"--model.init_args.policy={tiny_model}",
+            f"--model.init_args.reward_model={scalar_rm}",
+            "--model.init_args.max_new_tokens=8",
+            "--model.init_args.standardization_batches=1",
+            "--data.batch_size=4",
+            "--trainer.max_steps=3",
+            "--trainer.val_check_interval=3",
+        )
+    )
     rank0, rank1 = records(tmp_path, 0), records(tmp_path, 1)
     state = [{k: r[k] for k in ("step", "baseline", "baseline_count")} for r in rank0]
     assert state == [{k: r[k] for k in ("step", "baseline", "baseline_count")} for r in rank1] and len(state) == 3

@@ -4,8 +4,8 @@ import json
 
 import pytest
 import torch
-
 from conftest import SHARED, write_rows
+
 from rlhf.data import (
     HelpSteerDataModule,
     LengthGroupedSampler,
@@ -42,7 +42,10 @@ def broken(edit):
     [
         (broken(lambda r: r["chosen"][1].update(content="   ")), "chosen response is empty"),
         (broken(lambda r: r["rejected"][1].update(content="")), "rejected response is empty"),
-        (broken(lambda r: r["chosen"][1].update(role="user")), "chosen's last message is from 'user', not the assistant"),
+        (
+            broken(lambda r: r["chosen"][1].update(role="user")),
+            "chosen's last message is from 'user', not the assistant",
+        ),
         (broken(lambda r: r["rejected"][0].update(role="human")), "unknown role"),
         (broken(lambda r: r.update(rejected=copy.deepcopy(r["chosen"]))), "identical"),
         (broken(lambda r: r["rejected"][0].update(content="another question")), "different conversations"),
@@ -122,7 +125,9 @@ def test_overlong_pairs_keep_whole_responses_and_lose_prompt_tokens_from_the_lef
     assert len(items[0]["chosen_ids"]) == 40
     assert items[0]["chosen_ids"][-len(chosen_response) :] == chosen_response
     full_prompt = tokenizer(
-        tokenizer.apply_chat_template([{"role": "user", "content": long_prompt}], tokenize=False, add_generation_prompt=True),
+        tokenizer.apply_chat_template(
+            [{"role": "user", "content": long_prompt}], tokenize=False, add_generation_prompt=True
+        ),
         add_special_tokens=False,
     )["input_ids"]
     kept_prompt = items[0]["chosen_ids"][: -len(chosen_response)]
@@ -165,7 +170,9 @@ def test_length_grouped_sampler_is_a_permutation_with_less_padding():
     assert list(sampler) != order
 
     def padding(o):
-        return sum(max(lengths[i] for i in o[s : s + 8]) * 8 - sum(lengths[i] for i in o[s : s + 8]) for s in range(0, 1000, 8))
+        return sum(
+            max(lengths[i] for i in o[s : s + 8]) * 8 - sum(lengths[i] for i in o[s : s + 8]) for s in range(0, 1000, 8)
+        )
 
     assert padding(order) < 0.2 * padding(torch.randperm(1000, generator=g).tolist())
 

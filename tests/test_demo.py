@@ -3,7 +3,6 @@
 import json
 import os
 import subprocess
-import sys
 
 from conftest import REPO
 
@@ -21,7 +20,11 @@ def test_demo_pipeline_learns_the_known_rule(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
     result = subprocess.run(
         ["bash", str(REPO / "scripts" / "demo.sh"), "--trainer.enable_progress_bar=false"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=900, env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env=env,
     )
     assert result.returncode == 0, result.stderr[-3000:]
     logs = tmp_path / "artifacts" / "demo" / "logs"
@@ -30,6 +33,9 @@ def test_demo_pipeline_learns_the_known_rule(tmp_path):
         assert accuracy["ci95"][0] > 0.6, (rm, accuracy)  # well above chance (0.5) on held-out prompts
     for run in ("reinforce", "reinforce_distributional"):
         summary = json.loads(latest(logs / run, "val_step*.json").read_text())
-        assert summary["reward_gain"]["ci95"][0] > 0, (run, summary["reward_gain"])  # RM reward above the initial policy
+        assert summary["reward_gain"]["ci95"][0] > 0, (
+            run,
+            summary["reward_gain"],
+        )  # RM reward above the initial policy
         generations = latest(logs / run, "val_step*_generations.jsonl")
         assert great_per_response(generations, "policy") > great_per_response(generations, "sft") + 1, run

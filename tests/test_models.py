@@ -5,7 +5,14 @@ import pytest
 import torch
 
 from rlhf.data import pad
-from rlhf.models import last_token_index, load_causal_lm, load_reward_model, load_tokenizer, resolve_model_path, reward_logits
+from rlhf.models import (
+    last_token_index,
+    load_causal_lm,
+    load_reward_model,
+    load_tokenizer,
+    resolve_model_path,
+    reward_logits,
+)
 
 
 def test_last_token_index_reads_the_mask_for_both_paddings():
@@ -72,7 +79,9 @@ def test_gguf_needs_its_optional_package(tmp_path, monkeypatch):
     gguf = tmp_path / "model.gguf"
     gguf.write_bytes(b"GGUF")
     real_find_spec = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "gguf" else real_find_spec(name, *a))
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "gguf" else real_find_spec(name, *a)
+    )
     with pytest.raises(ImportError, match="optional package 'gguf'"):
         resolve_model_path(str(gguf))
     monkeypatch.undo()

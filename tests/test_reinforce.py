@@ -22,14 +22,21 @@ class TokenReward(ReinforceModule):
 
 def make_module(tiny_model, scalar_rm, cls=ReinforceModule, **kwargs):
     defaults = dict(
-        policy=tiny_model, reward_model=scalar_rm, tokenizer=tiny_model, max_new_tokens=8,
-        eval_num_samples=0, standardization_batches=1, sample_log_every_n_steps=0,
+        policy=tiny_model,
+        reward_model=scalar_rm,
+        tokenizer=tiny_model,
+        max_new_tokens=8,
+        eval_num_samples=0,
+        standardization_batches=1,
+        sample_log_every_n_steps=0,
     )
     return cls(**{**defaults, **kwargs})
 
 
 def prompts(tiny_model, pairs_file, batch_size=8):
-    return HelpSteerDataModule(path=pairs_file, tokenizer=tiny_model, mode="prompts", val_fraction=0.25, batch_size=batch_size)
+    return HelpSteerDataModule(
+        path=pairs_file, tokenizer=tiny_model, mode="prompts", val_fraction=0.25, batch_size=batch_size
+    )
 
 
 def mean_toy_reward(module, batch, samples=8):
@@ -49,8 +56,13 @@ def test_policy_learns_a_known_reward(tiny_model, scalar_rm, pairs_file):
     batch = next(iter(data.val_dataloader()))
     before = mean_toy_reward(module, batch)
     trainer = L.Trainer(
-        max_steps=40, accelerator="cpu", logger=False, enable_checkpointing=False, limit_val_batches=0,
-        enable_progress_bar=False, enable_model_summary=False,
+        max_steps=40,
+        accelerator="cpu",
+        logger=False,
+        enable_checkpointing=False,
+        limit_val_batches=0,
+        enable_progress_bar=False,
+        enable_model_summary=False,
     )
     trainer.fit(module, datamodule=data)
     after = mean_toy_reward(module, batch)
@@ -65,7 +77,11 @@ def test_kl_is_zero_while_policy_equals_reference(tiny_model, scalar_rm, pairs_f
     batch = next(iter(data.train_dataloader()))
     rollout = generate(module.policy, batch["input_ids"], batch["attention_mask"], module.eos_token_id, 8)
     with torch.no_grad():
-        kl = sequence_kl(response_logprobs(module.policy, rollout), response_logprobs(module.reference, rollout), rollout.response_mask)
+        kl = sequence_kl(
+            response_logprobs(module.policy, rollout),
+            response_logprobs(module.reference, rollout),
+            rollout.response_mask,
+        )
     assert torch.allclose(kl, torch.zeros_like(kl), atol=1e-5)
 
 
@@ -90,8 +106,13 @@ def test_checkpoint_holds_policy_and_baseline_but_not_frozen_models(tiny_model, 
     L.seed_everything(0)
     module = make_module(tiny_model, scalar_rm)
     trainer = L.Trainer(
-        max_steps=2, accelerator="cpu", logger=False, limit_val_batches=0, enable_progress_bar=False,
-        default_root_dir=tmp_path, enable_model_summary=False,
+        max_steps=2,
+        accelerator="cpu",
+        logger=False,
+        limit_val_batches=0,
+        enable_progress_bar=False,
+        default_root_dir=tmp_path,
+        enable_model_summary=False,
     )
     trainer.fit(module, datamodule=prompts(tiny_model, pairs_file))
     path = tmp_path / "manual.ckpt"

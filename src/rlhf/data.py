@@ -191,7 +191,9 @@ def unique_prompts(tokenizer, rows: list[dict], max_prompt_length: int) -> list[
     ids = encode_prompts(tokenizer, [by_key[k] for k in keys])
     items = [{"prompt_ids": p} for p in ids if len(p) <= max_prompt_length]
     if len(items) < len(keys):
-        rank_zero_info(f"max_prompt_length={max_prompt_length}: dropped {len(keys) - len(items)} of {len(keys)} prompts")
+        rank_zero_info(
+            f"max_prompt_length={max_prompt_length}: dropped {len(keys) - len(items)} of {len(keys)} prompts"
+        )
     for i, item in enumerate(items):
         item["index"] = i
     return items
@@ -362,11 +364,14 @@ class HelpSteerDataModule(L.LightningDataModule):
         train, val = split_by_prompt(rows, hp.val_fraction, hp.split_seed)
         self.datasets = {"train": self._encode(train), "val": self._encode(val)}
         if hp.test_path:
-            self.datasets["test"] = self._encode(clean_pairs(load_rows(hp.test_path, hp.split), hp.strict, hp.test_path))
+            self.datasets["test"] = self._encode(
+                clean_pairs(load_rows(hp.test_path, hp.split), hp.strict, hp.test_path)
+            )
         else:
             self.datasets["test"] = self.datasets["val"]
         rank_zero_info(
-            f"{hp.mode}: " + ", ".join(f"{k}={len(v)}" for k, v in self.datasets.items())
+            f"{hp.mode}: "
+            + ", ".join(f"{k}={len(v)}" for k, v in self.datasets.items())
             + f" (from {len(rows)} valid pairs, split by prompt with seed {hp.split_seed})"
         )
 
@@ -388,8 +393,12 @@ class HelpSteerDataModule(L.LightningDataModule):
         else:
             sampler = EpochShuffleSampler(len(data), hp.seed, samples_done)
         return DataLoader(
-            data, batch_size=hp.batch_size, sampler=sampler, collate_fn=self._collator(),
-            num_workers=hp.num_workers, drop_last=True,
+            data,
+            batch_size=hp.batch_size,
+            sampler=sampler,
+            collate_fn=self._collator(),
+            num_workers=hp.num_workers,
+            drop_last=True,
         )
 
     def _samples_done_this_epoch(self, num_samples: int) -> int:
@@ -400,13 +409,18 @@ class HelpSteerDataModule(L.LightningDataModule):
         batches_per_epoch = num_samples // (self.hparams.batch_size * trainer.world_size)  # drop_last
         done = (trainer.global_step * trainer.accumulate_grad_batches) % max(batches_per_epoch, 1)
         if done:
-            rank_zero_info(f"resuming mid-epoch: skipping the {done} batches of epoch {trainer.current_epoch} already seen")
+            rank_zero_info(
+                f"resuming mid-epoch: skipping the {done} batches of epoch {trainer.current_epoch} already seen"
+            )
         return done * self.hparams.batch_size * trainer.world_size
 
     def _eval_dataloader(self, name: str) -> DataLoader:
         return DataLoader(
-            self.datasets[name], batch_size=self.hparams.eval_batch_size or self.hparams.batch_size,
-            shuffle=False, collate_fn=self._collator(), num_workers=self.hparams.num_workers,
+            self.datasets[name],
+            batch_size=self.hparams.eval_batch_size or self.hparams.batch_size,
+            shuffle=False,
+            collate_fn=self._collator(),
+            num_workers=self.hparams.num_workers,
         )
 
     def val_dataloader(self) -> DataLoader:

@@ -93,9 +93,7 @@ def load_causal_lm(path: str = DEFAULT_MODEL, dtype: str = "float32") -> PreTrai
     return _from_pretrained(AutoModelForCausalLM, path, dtype)
 
 
-def load_reward_model(
-    path: str, pad_token_id: int, head: str | None = None, dtype: str = "float32"
-) -> PreTrainedModel:
+def load_reward_model(path: str, pad_token_id: int, head: str | None = None, dtype: str = "float32") -> PreTrainedModel:
     """A reward model: an exported one (its head kind read from its config), or a new head on an SFT backbone.
 
     ``head`` is required for a new reward model (``scalar``: one output; ``distribution``: logits over scores

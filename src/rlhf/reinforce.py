@@ -150,9 +150,16 @@ class ReinforceModule(L.LightningModule):
         scores = []
         loader = self.trainer.datamodule.train_dataloader()
         batches = itertools.islice(loader, self.hparams.standardization_batches)
-        for batch in tqdm(batches, desc="RM statistics on SFT samples", total=self.hparams.standardization_batches, disable=not self.trainer.is_global_zero):
+        for batch in tqdm(
+            batches,
+            desc="RM statistics on SFT samples",
+            total=self.hparams.standardization_batches,
+            disable=not self.trainer.is_global_zero,
+        ):
             ids, mask = batch["input_ids"].to(self.device), batch["attention_mask"].to(self.device)
-            rollout = generate(self.policy, ids, mask, self.eos_token_id, self.hparams.max_new_tokens, self.hparams.temperature)
+            rollout = generate(
+                self.policy, ids, mask, self.eos_token_id, self.hparams.max_new_tokens, self.hparams.temperature
+            )
             scores.append(self.score_rollout(rollout)["score"].float())
         scores = torch.cat(scores)
         n = self._reduce_sum(torch.tensor(float(scores.numel()), device=self.device))
@@ -162,7 +169,9 @@ class ReinforceModule(L.LightningModule):
         self.reward_shift.fill_(mean.item())
         self.reward_scale.fill_(var.sqrt().clamp(min=1e-6).item())
         self.reward_stats_ready.fill_(True)
-        rank_zero_info(f"RM reward on SFT samples: mean {mean.item():.4f}, std {self.reward_scale.item():.4f} (n={int(n)})")
+        rank_zero_info(
+            f"RM reward on SFT samples: mean {mean.item():.4f}, std {self.reward_scale.item():.4f} (n={int(n)})"
+        )
 
     # ---------------------------------------------------------------------------------------- training
 
@@ -170,7 +179,12 @@ class ReinforceModule(L.LightningModule):
         hp = self.hparams
         start = time.perf_counter()
         rollout = generate(
-            self.policy, batch["input_ids"], batch["attention_mask"], self.eos_token_id, hp.max_new_tokens, hp.temperature
+            self.policy,
+            batch["input_ids"],
+            batch["attention_mask"],
+            self.eos_token_id,
+            hp.max_new_tokens,
+            hp.temperature,
         )
         with torch.inference_mode():
             reference_logprobs = response_logprobs(self.reference, rollout, hp.temperature)
@@ -223,12 +237,16 @@ class ReinforceModule(L.LightningModule):
         lines = []
         for i in range(min(count, rollout.input_ids.shape[0])):
             prompt = self.tokenizer.decode(rollout.input_ids[i, : rollout.prompt_length], skip_special_tokens=True)
-            response = self.tokenizer.decode(rollout.response_ids[i][rollout.response_mask[i].bool()], skip_special_tokens=True)
+            response = self.tokenizer.decode(
+                rollout.response_ids[i][rollout.response_mask[i].bool()], skip_special_tokens=True
+            )
             lines.append(f"**prompt** {prompt[-500:]}\n\n**response** (RM {scores[i]:.3f}, KL {kl[i]:.2f}) {response}")
         experiment.add_text("rollouts", "\n\n---\n\n".join(lines), self.global_step)
 
     def configure_optimizers(self):
-        optimizer = torch.optim.AdamW(self.policy.parameters(), lr=self.hparams.lr, weight_decay=self.hparams.weight_decay)
+        optimizer = torch.optim.AdamW(
+            self.policy.parameters(), lr=self.hparams.lr, weight_decay=self.hparams.weight_decay
+        )
         scheduler = get_constant_schedule_with_warmup(optimizer, self.hparams.warmup_steps)
         return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "interval": "step"}}
 
@@ -264,21 +282,32 @@ class ReinforceModule(L.LightningModule):
                 "unfinished": float(not greedy.finished[i]),
                 **{k: v[i].item() for k, v in scores.items() if k != "score"},
                 "prompt": self.tokenizer.decode(ids[i][mask[i].bool()], skip_special_tokens=False),
-                "response": self.tokenizer.decode(greedy.response_ids[i][greedy.response_mask[i].bool()], skip_special_tokens=True),
+                "response": self.tokenizer.decode(
+                    greedy.response_ids[i][greedy.response_mask[i].bool()], skip_special_tokens=True
+                ),
             }
             for i in range(ids.shape[0])
         ]
         k = hp.eval_num_samples
         if k:
             sampled = generate(
-                model, ids.repeat_interleave(k, 0), mask.repeat_interleave(k, 0), self.eos_token_id, budget, hp.temperature
+                model,
+                ids.repeat_interleave(k, 0),
+                mask.repeat_interleave(k, 0),
+                self.eos_token_id,
+                budget,
+                hp.temperature,
             )
             sampled_reward = self.score_rollout(sampled)["score"].view(-1, k).mean(-1)
             for record, r in zip(records, sampled_reward):
                 record["reward_sampled"] = r.item()
             if with_kl:
                 m = sampled.response_mask.float()
-                kl = sequence_kl(response_logprobs(model, sampled, hp.temperature), response_logprobs(self.reference, sampled, hp.temperature), m)
+                kl = sequence_kl(
+                    response_logprobs(model, sampled, hp.temperature),
+                    response_logprobs(self.reference, sampled, hp.temperature),
+                    m,
+                )
                 for record, value in zip(records, kl.view(-1, k).mean(-1)):
                     record["kl"] = value.item()
         return records
@@ -303,7 +332,9 @@ class ReinforceModule(L.LightningModule):
         records = list({r["policy"]["index"]: r for r in records}.values())  # drop DDP's padding duplicates
         numeric = [k for k, v in records[0]["policy"].items() if isinstance(v, (int, float)) and k != "index"]
         policy = {k: torch.tensor([r["policy"][k] for r in records]) for k in numeric}
-        sft = {k: torch.tensor([r["sft"][k] for r in records if k in r["sft"]]) for k in numeric if k in records[0]["sft"]}
+        sft = {
+            k: torch.tensor([r["sft"][k] for r in records if k in r["sft"]]) for k in numeric if k in records[0]["sft"]
+        }
         summary = compare_to_sft(policy, sft)
         self.log(f"{stage}/reward", summary["policy"]["reward"]["mean"])
         self.log(f"{stage}/reward_sft", summary["sft"]["reward"]["mean"])
@@ -315,7 +346,15 @@ class ReinforceModule(L.LightningModule):
         log_dir = self.trainer.log_dir  # a collective call under DDP: every rank must make it
         if self.trainer.sanity_checking or not self.trainer.is_global_zero or not log_dir:
             return
-        summary.update({"stage": stage, "seed": os.environ.get("PL_GLOBAL_SEED"), "global_step": self.evaluated_step, "num_prompts": len(records), "hparams": dict(self.hparams)})
+        summary.update(
+            {
+                "stage": stage,
+                "seed": os.environ.get("PL_GLOBAL_SEED"),
+                "global_step": self.evaluated_step,
+                "num_prompts": len(records),
+                "hparams": dict(self.hparams),
+            }
+        )
         out_dir = os.path.join(log_dir, "eval")
         os.makedirs(out_dir, exist_ok=True)
         path = os.path.join(out_dir, f"{stage}_step{self.evaluated_step}.json")
@@ -324,8 +363,10 @@ class ReinforceModule(L.LightningModule):
         with open(path.replace(".json", "_generations.jsonl"), "w") as f:
             for r in sorted(records, key=lambda r: r["policy"]["index"]):
                 f.write(json.dumps(r) + "\n")
-        gain = summary["reward_gain"]
-        rank_zero_info(f"{stage}: RM reward gain over SFT {gain['mean']:+.4f} {gain['ci95']}, win rate {summary['win_rate_vs_sft']['mean']:.3f} -> {path}")
+        gain, win_rate = summary["reward_gain"], summary["win_rate_vs_sft"]["mean"]
+        rank_zero_info(
+            f"{stage}: RM reward gain over SFT {gain['mean']:+.4f} {gain['ci95']}, win rate {win_rate:.3f} -> {path}"
+        )
 
     def validation_step(self, batch: dict, batch_idx: int) -> None:
         self._eval_step(batch, "val")
