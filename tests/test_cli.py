@@ -73,6 +73,7 @@ def test_reward_model_fit_export_and_resume(tiny_model, pairs_file, tmp_path):
     )
     cli = main(["fit", *args])
     assert cli.trainer.global_step == 4
+    assert {"train/loss", "train/accuracy", "train/tokens_per_s", "val/accuracy"} <= cli.trainer.callback_metrics.keys()
     assert (tmp_path / "ckpt" / "last.ckpt").exists()
     assert list((tmp_path / "logs").rglob("events.out.tfevents.*"))
     report = json.loads(next((tmp_path / "logs").rglob("rm_val_step4.json")).read_text())

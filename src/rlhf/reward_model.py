@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from typing import Literal, Optional
 
 import lightning as L
@@ -81,6 +82,16 @@ class RewardModelModule(L.LightningModule):
         return bradley_terry_loss(chosen, rejected), metrics, margin
 
     # ------------------------------------------------------------------------------------------- steps
+
+    def on_train_batch_start(self, batch: dict, batch_idx: int) -> None:
+        self._step_started = time.perf_counter()
+
+    def on_train_batch_end(self, outputs, batch: dict, batch_idx: int) -> None:
+        """Throughput of the whole step (forward, backward, optimizer), in pairs and real (non-pad) tokens."""
+        seconds = time.perf_counter() - self._step_started
+        tokens = batch["chosen_attention_mask"].sum() + batch["rejected_attention_mask"].sum()
+        pairs = batch["chosen_attention_mask"].shape[0]
+        self.log_dict({"train/tokens_per_s": tokens.float() / seconds, "train/pairs_per_s": pairs / seconds})
 
     def training_step(self, batch: dict, batch_idx: int) -> Tensor:
         loss, metrics, margin = self.pair_loss(*self.score_pairs(batch), batch)
