@@ -71,7 +71,7 @@ def run_trl(args, rows) -> list[float]:
             learning_rate=5e-5,
             num_train_epochs=1,
             lr_scheduler_type="linear",
-            warmup_ratio=0.03,
+            warmup_steps=0.03,  # a fraction of the steps, as our warmup_ratio
             gradient_checkpointing=False,
             bf16=args.precision == "bf16-mixed",
             fp16=args.precision == "16-mixed",
