@@ -55,7 +55,11 @@ def main() -> None:
             accuracy = json.load(open(report))["accuracy"]
             lines += [f"**{run}** (`{run_dir}`)", ""]
             lines.append(f"- train loss, means of 10-step windows: {window_means(loss, 10)} (step 0: {loss[0]:.3f})")
-            lines.append(f"- validation pairwise accuracy at step {max(series['train/loss'])}: {ci(accuracy)}")
+            if "train/pairwise_loss" in series:  # the distributional loss also holds the rating and entropy terms
+                pairwise = [series["train/pairwise_loss"][s] for s in sorted(series["train/pairwise_loss"])]
+                lines.append(f"- pairwise term -log P(y_w > y_l), 10-step window means: {window_means(pairwise, 10)}")
+            step = json.load(open(report))["global_step"]
+            lines.append(f"- validation pairwise accuracy after {step} steps: {ci(accuracy)}")
             tps = list(series.get("train/tokens_per_s", {}).values())
             if tps:
                 lines.append(f"- training throughput: median {sorted(tps)[len(tps) // 2]:.0f} real tokens/s")
