@@ -13,7 +13,7 @@ import tempfile
 
 import lightning as L
 import torch
-from common import HFStepTimer, LightningStepTimer, add_common_args, environment, median_step, table, write
+from common import HFStepTimer, LightningStepTimer, add_common_args, environment, seconds_per_step, table, write
 from datasets import Dataset
 from torch.utils.data import DataLoader
 
@@ -132,14 +132,14 @@ def main() -> None:
     rows = prompt_rows(args, load_tokenizer(args.tokenizer), args.completions * args.steps)
     ours, theirs = [], []
     for _ in range(args.repeats):
-        ours.append(median_step(run_ours(args, rows)))
-        theirs.append(median_step(run_trl(args, rows)))
-    ours_step, trl_step = sorted(ours)[len(ours) // 2], sorted(theirs)[len(theirs) // 2]
+        ours.append(seconds_per_step(run_ours(args, rows)))
+        theirs.append(seconds_per_step(run_trl(args, rows)))
+    ours_step, trl_step = min(ours), min(theirs)  # the least-disturbed repeat of each side
     result = {
         "benchmark": "REINFORCE step (ours) vs RLOO step (TRL), equal completions per step",
         "settings": {k: v for k, v in vars(args).items() if k != "out"},
         "environment": environment(),
-        "median_step_seconds": {"ours": ours_step, "trl": trl_step, "ours_runs": ours, "trl_runs": theirs},
+        "seconds_per_step": {"ours": ours_step, "trl": trl_step, "ours_runs": ours, "trl_runs": theirs},
         "completions_per_second": {"ours": args.completions / ours_step, "trl": args.completions / trl_step},
         "ours_over_trl_throughput": trl_step / ours_step,
         "caveat": "response lengths are sampled, so the two sides need not generate the same number of tokens",

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import platform
-import statistics
 import time
 
 import lightning as L
@@ -61,8 +60,10 @@ class HFStepTimer(TrainerCallback):
         self.times.append(time.perf_counter() - self._start)
 
 
-def median_step(times: list[float], warmup: int = 1) -> float:
-    return statistics.median(times[warmup:] if len(times) > warmup else times)
+def seconds_per_step(times: list[float]) -> float:
+    """Mean step time over the whole run: both sides see the same items, but in different batches (orders and
+    padding differ), so a per-step median would compare different batches."""
+    return sum(times) / len(times)
 
 
 def environment() -> dict:

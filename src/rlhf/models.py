@@ -81,8 +81,9 @@ def _from_pretrained(auto_class, path: str, dtype: str, **kwargs) -> PreTrainedM
     model = auto_class.from_pretrained(name, dtype=_dtype(dtype), **source, **kwargs)
     if "gguf_file" in source:
         # transformers dequantizes GGUF weights to `dtype` while loading; the result is an ordinary float model
-        # that still carries the quantizer's marker, which would make save_pretrained refuse it.
+        # that still carries the quantizer's markers, which would make save_pretrained and Trainer refuse it.
         model.hf_quantizer = None
+        model.is_quantized = False
         if hasattr(model.config, "quantization_config"):
             del model.config.quantization_config
     return model
@@ -147,6 +148,7 @@ def reward_logits(model: PreTrainedModel, input_ids: Tensor, attention_mask: Ten
         input_ids=input_ids,
         attention_mask=attention_mask,
         position_ids=position_ids_from_mask(attention_mask),
+        use_cache=False,  # one full pass: a KV cache would only cost memory and copies
     ).last_hidden_state
     rows = torch.arange(hidden.shape[0], device=hidden.device)
     logits = model.score(hidden[rows, last_token_index(attention_mask)]).float()
