@@ -23,7 +23,7 @@ DEFAULTS = {
 def add_common_args(parser) -> None:
     for key, value in DEFAULTS.items():
         parser.add_argument(f"--{key}", default=value)
-    parser.add_argument("--repeats", type=int, default=3, help="timed runs of each side (medians reported)")
+    parser.add_argument("--repeats", type=int, default=3, help="timed runs of each side (the fastest is reported)")
     parser.add_argument("--threads", type=int, default=0, help="torch threads (0: torch default)")
     parser.add_argument("--out", required=True, help="JSON file to write under results/bench/")
 
