@@ -30,25 +30,23 @@ def pairs_file(tmp_path_factory) -> str:
     return str(write_jsonl(synthetic_preference_rows(num_prompts=40, pairs_per_prompt=3), path))
 
 
-@pytest.fixture(scope="session")
-def scalar_rm(tiny_model, tokenizer, tmp_path_factory) -> str:
-    """An (untrained) exported scalar RM on the tiny backbone."""
+def export_untrained_rm(tiny_model, tokenizer, out, head: str) -> str:
     torch.manual_seed(0)
-    out = tmp_path_factory.mktemp("rm") / "scalar"
-    model = load_reward_model(tiny_model, tokenizer.pad_token_id, head="scalar")
+    model = load_reward_model(tiny_model, tokenizer.pad_token_id, head=head)
     model.save_pretrained(out)
     tokenizer.save_pretrained(out)
     return str(out)
+
+
+@pytest.fixture(scope="session")
+def scalar_rm(tiny_model, tokenizer, tmp_path_factory) -> str:
+    """An (untrained) exported scalar RM on the tiny backbone."""
+    return export_untrained_rm(tiny_model, tokenizer, tmp_path_factory.mktemp("rm") / "scalar", "scalar")
 
 
 @pytest.fixture(scope="session")
 def distribution_rm(tiny_model, tokenizer, tmp_path_factory) -> str:
-    torch.manual_seed(0)
-    out = tmp_path_factory.mktemp("rm") / "distribution"
-    model = load_reward_model(tiny_model, tokenizer.pad_token_id, head="distribution")
-    model.save_pretrained(out)
-    tokenizer.save_pretrained(out)
-    return str(out)
+    return export_untrained_rm(tiny_model, tokenizer, tmp_path_factory.mktemp("rm") / "distribution", "distribution")
 
 
 def write_rows(path: Path, rows: list[dict]) -> str:
