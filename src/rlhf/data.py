@@ -23,7 +23,7 @@ from lightning.pytorch.utilities import rank_zero_info, rank_zero_only, rank_zer
 from torch.utils.data import DataLoader, Sampler
 from tqdm.auto import tqdm
 
-from rlhf.models import DEFAULT_MODEL, _looks_local, load_tokenizer
+from rlhf.models import DEFAULT_MODEL, load_tokenizer, looks_like_path
 
 DEFAULT_DATASET = "esfrankel17/HelpSteer2_binarized"
 DEFAULT_SPLIT = "average_rating"
@@ -43,7 +43,7 @@ def load_rows(path: str, split: str = DEFAULT_SPLIT) -> list[dict]:
         if fmt is None:
             raise ValueError(f"{path!r}: unsupported file type; use one of {sorted(LOCAL_FORMATS)}")
         dataset = load_dataset(fmt, data_files=expanded, split="train")
-    elif _looks_local(path) or os.path.isdir(expanded):
+    elif looks_like_path(path) or os.path.isdir(expanded):
         raise FileNotFoundError(f"data path {path!r} is not a file (expected a Hub dataset id or a local file)")
     else:
         dataset = load_dataset(path, split=split)

@@ -30,7 +30,7 @@ DISTRIBUTION_HEAD = "distribution"
 NUM_SCORES = 10  # the distributional head predicts p(s) for s = 1..10
 
 
-def _looks_local(path: str) -> bool:
+def looks_like_path(path: str) -> bool:
     """Hub ids are ``owner/name``; anything else with path syntax is meant to be on disk."""
     return (
         path.startswith((".", "/", "~"))
@@ -51,7 +51,7 @@ def resolve_model_path(path: str) -> tuple[str, dict]:
                 )
             return os.path.dirname(os.path.abspath(expanded)), {"gguf_file": os.path.basename(expanded)}
         return expanded, {}
-    if _looks_local(path):
+    if looks_like_path(path):
         raise FileNotFoundError(f"model path {path!r} does not exist (expected a Hub id, a directory or a .gguf file)")
     return path, {}
 
