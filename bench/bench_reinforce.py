@@ -13,7 +13,7 @@ import tempfile
 
 import lightning as L
 import torch
-from common import HFStepTimer, LightningStepTimer, add_common_args, environment, seconds_per_step, table, write
+from common import HFStepTimer, add_common_args, environment, seconds_per_step, table, timed_lightning_fit, write
 from datasets import Dataset
 from torch.utils.data import DataLoader
 
@@ -53,21 +53,7 @@ def run_ours(args, rows) -> list[float]:
     loader = DataLoader(
         items, batch_size=args.completions, shuffle=False, collate_fn=PromptCollator(module.tokenizer.pad_token_id)
     )
-    timer = LightningStepTimer()
-    trainer = L.Trainer(
-        max_steps=args.steps,
-        accelerator="auto",
-        devices=1,
-        precision="32",
-        logger=False,
-        enable_checkpointing=False,
-        callbacks=[timer],
-        enable_progress_bar=False,
-        enable_model_summary=False,
-        limit_val_batches=0,
-    )
-    trainer.fit(module, train_dataloaders=loader)
-    return timer.times
+    return timed_lightning_fit(module, loader, "32", max_steps=args.steps)
 
 
 def run_trl(args, rows) -> list[float]:

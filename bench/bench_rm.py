@@ -11,12 +11,12 @@ import lightning as L
 import torch
 from common import (
     HFStepTimer,
-    LightningStepTimer,
     add_common_args,
     environment,
     fitting_rows,
     seconds_per_step,
     table,
+    timed_lightning_fit,
     write,
 )
 from datasets import Dataset
@@ -39,21 +39,7 @@ def run_ours(args, rows) -> list[float]:
         collate_fn=PairCollator(module.tokenizer.pad_token_id),
         drop_last=True,
     )
-    timer = LightningStepTimer()
-    trainer = L.Trainer(
-        max_epochs=1,
-        accelerator="auto",
-        devices=1,
-        precision=args.precision,
-        logger=False,
-        enable_checkpointing=False,
-        callbacks=[timer],
-        enable_progress_bar=False,
-        enable_model_summary=False,
-        limit_val_batches=0,
-    )
-    trainer.fit(module, train_dataloaders=loader)
-    return timer.times
+    return timed_lightning_fit(module, loader, args.precision, max_epochs=1)
 
 
 def run_trl(args, rows) -> list[float]:

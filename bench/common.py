@@ -38,6 +38,25 @@ def fitting_rows(tokenizer, data: str, max_length: int, count: int) -> list[dict
     return fitting[:count]
 
 
+def timed_lightning_fit(module: L.LightningModule, loader, precision: str = "32", **limits) -> list[float]:
+    """Fit ``module`` on ``loader`` without logging or checkpoints; return the seconds of each training step."""
+    timer = LightningStepTimer()
+    trainer = L.Trainer(
+        accelerator="auto",
+        devices=1,
+        precision=precision,
+        logger=False,
+        enable_checkpointing=False,
+        callbacks=[timer],
+        enable_progress_bar=False,
+        enable_model_summary=False,
+        limit_val_batches=0,
+        **limits,
+    )
+    trainer.fit(module, train_dataloaders=loader)
+    return timer.times
+
+
 class LightningStepTimer(L.Callback):
     def __init__(self):
         self.times, self._start = [], None

@@ -33,7 +33,8 @@ def main(directory: str) -> None:
     print()
     s = gen["settings"]
     print(
-        f"Our rollout helper, {s['prompts']} prompts, batch {s['batch_size']}, {s['max_new_tokens']} new tokens, greedy:"
+        f"Our rollout helper, {s['prompts']} prompts, batch {s['batch_size']}, "
+        f"{s['max_new_tokens']} new tokens, greedy:"
     )
     print()
     print("| variant | new tokens/s | outputs identical to the first variant |")

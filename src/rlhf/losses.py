@@ -45,13 +45,6 @@ def log_preference_probability(
     return grid.flatten(1).logsumexp(-1)
 
 
-def distributional_preference_loss(
-    chosen_logits: Tensor, rejected_logits: Tensor, comparison: str = "exact", tau: float = 1.0
-) -> Tensor:
-    """-log P(y_w > y_l), averaged over the batch."""
-    return -log_preference_probability(chosen_logits, rejected_logits, comparison, tau).mean()
-
-
 def entropy(probs: Tensor) -> Tensor:
     """Shannon entropy (nats) along the last dimension."""
     return -(probs * probs.clamp_min(1e-12).log()).sum(-1)
