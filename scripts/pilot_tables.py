@@ -1,7 +1,8 @@
 """Markdown tables of the CPU pilot (scripts/cpu_pilot.sh) from the files it left, for REPORT.md.
 
 python scripts/pilot_tables.py --pilot artifacts/pilot --out results/pilot
-Copies each evaluation JSON and the TensorBoard scalars into OUT and writes OUT/summary.md.
+Copies each evaluation JSON, the generations without their prompts and the TensorBoard scalars into OUT, and
+writes OUT/summary.md.
 """
 
 import argparse
@@ -76,8 +77,17 @@ def main() -> None:
                     lines.append(f"- {tag}: {list(series[tag].values())[-1]:.3f}")
             lines.append("")
         else:
-            for path in (report, report.replace(".json", "_generations.jsonl")):
-                shutil.copy(path, os.path.join(args.out, f"reinforce_{os.path.basename(path)}"))
+            shutil.copy(report, os.path.join(args.out, f"reinforce_{os.path.basename(report)}"))
+            generations = report.replace(".json", "_generations.jsonl")
+            with (
+                open(generations) as f,
+                open(os.path.join(args.out, f"reinforce_{os.path.basename(generations)}"), "w") as out,
+            ):
+                for line in f:  # responses only: the prompts are the dataset's text, which stays out of the repo
+                    row = json.loads(line)
+                    for side in row.values():
+                        side.pop("prompt", None)
+                    out.write(json.dumps(row) + "\n")
             s = json.load(open(report))
             lines += [f"**reinforce** (`{run_dir}`, {len(loss)} steps, seed {s['seed']})", ""]
             lines.append(
