@@ -1,10 +1,14 @@
 """Reward-model training throughput: RewardModelModule vs TRL's RewardTrainer, same model, pairs, max length,
-batch size, precision and optimiser, timed in one process one after the other.
+batch size, precision and optimiser, timed in one process, the two sides alternating run by run. Each run trains
+``--epochs`` epochs and only the last one is timed: the first steps of a run pay one-off costs (first touch of
+activation and optimiser memory), and a whole epoch holds the same pairs on both sides however they are batched.
 
-python bench/bench_rm.py --pairs 40 --batch-size 4 --max-length 384 --out results/bench/rm_cpu.json
+python bench/bench_rm.py --pairs 24 --batch-size 4 --max-length 384 --epochs 2 --repeats 3 \
+    --out results/bench/rm_cpu.json
 """
 
 import argparse
+import statistics
 import tempfile
 
 import lightning as L
@@ -39,7 +43,7 @@ def run_ours(args, rows) -> list[float]:
         collate_fn=PairCollator(module.tokenizer.pad_token_id),
         drop_last=True,
     )
-    return timed_lightning_fit(module, loader, args.precision, max_epochs=1)
+    return timed_lightning_fit(module, loader, args.precision, max_epochs=args.epochs)
 
 
 def run_trl(args, rows) -> list[float]:
@@ -55,7 +59,7 @@ def run_trl(args, rows) -> list[float]:
             per_device_train_batch_size=args.batch_size,
             max_length=args.max_length,
             learning_rate=5e-5,
-            num_train_epochs=1,
+            num_train_epochs=args.epochs,
             lr_scheduler_type="linear",
             warmup_steps=0.03,  # a fraction of the steps, as our warmup_ratio
             gradient_checkpointing=False,
@@ -79,29 +83,47 @@ def run_trl(args, rows) -> list[float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_common_args(parser)
-    parser.add_argument("--pairs", type=int, default=40)
+    parser.add_argument("--pairs", type=int, default=16)
+    parser.add_argument("--epochs", type=int, default=2, help="epochs per run; only the last one is timed")
     parser.add_argument("--batch-size", type=int, default=4)
     parser.add_argument("--max-length", type=int, default=384)
     parser.add_argument("--precision", default="32", choices=["32", "bf16-mixed", "16-mixed"])
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
-    rows = fitting_rows(load_tokenizer(args.tokenizer), args.data, args.max_length, args.pairs)
+    if args.pairs % args.batch_size:
+        raise SystemExit("--pairs must be a multiple of --batch-size (every step a full batch on both sides)")
+    tokenizer = load_tokenizer(args.tokenizer)
+    rows = fitting_rows(tokenizer, args.data, args.max_length, args.pairs)
+    tokens_per_pair = statistics.mean(
+        len(i["chosen_ids"]) + len(i["rejected_ids"]) for i in encode_pairs(tokenizer, rows, args.max_length)
+    )
+    steps_per_epoch = args.pairs // args.batch_size
     ours, theirs = [], []
-    for _ in range(args.repeats):  # alternate, so drift in machine load hits both sides alike
-        ours.append(seconds_per_step(run_ours(args, rows)))
-        theirs.append(seconds_per_step(run_trl(args, rows)))
-    ours_step, trl_step = min(ours), min(theirs)  # the least-disturbed repeat of each side
+    for repeat in range(args.repeats):  # alternate who goes first, so drift and first-run effects hit both sides
+        sides = [(run_ours, ours), (run_trl, theirs)]
+        for run, runs in sides if repeat % 2 == 0 else sides[::-1]:
+            runs.append(seconds_per_step(run(args, rows), warmup=(args.epochs - 1) * steps_per_epoch))
+    ours_step, trl_step = statistics.median(ours), statistics.median(theirs)
     result = {
         "benchmark": "reward-model training step",
         "settings": {k: v for k, v in vars(args).items() if k != "out"},
         "environment": environment(),
         "seconds_per_step": {"ours": ours_step, "trl": trl_step, "ours_runs": ours, "trl_runs": theirs},
         "pairs_per_second": {"ours": args.batch_size / ours_step, "trl": args.batch_size / trl_step},
+        "tokens_per_pair": tokens_per_pair,  # prompt + response, both responses, no padding
+        "tokens_per_second": {
+            "ours": args.batch_size * tokens_per_pair / ours_step,
+            "trl": args.batch_size * tokens_per_pair / trl_step,
+        },
         "ours_over_trl_throughput": trl_step / ours_step,
     }
     write(args.out, result)
-    print(table([("pairs/s", args.batch_size / ours_step, args.batch_size / trl_step)], "RM training"))
+    rows = [
+        ("pairs/s", result["pairs_per_second"]["ours"], result["pairs_per_second"]["trl"]),
+        ("tokens/s", result["tokens_per_second"]["ours"], result["tokens_per_second"]["trl"]),
+    ]
+    print(table(rows, f"RM training, median of {args.repeats} runs"))
 
 
 if __name__ == "__main__":

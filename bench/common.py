@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import statistics
 import time
 
 import lightning as L
@@ -23,7 +24,7 @@ DEFAULTS = {
 def add_common_args(parser) -> None:
     for key, value in DEFAULTS.items():
         parser.add_argument(f"--{key}", default=value)
-    parser.add_argument("--repeats", type=int, default=3, help="timed runs of each side (the fastest is reported)")
+    parser.add_argument("--repeats", type=int, default=3, help="timed runs of each side (the median is reported)")
     parser.add_argument("--threads", type=int, default=0, help="torch threads (0: torch default)")
     parser.add_argument("--out", required=True, help="JSON file to write under results/bench/")
 
@@ -38,7 +39,9 @@ def fitting_rows(tokenizer, data: str, max_length: int, count: int) -> list[dict
     return fitting[:count]
 
 
-def timed_lightning_fit(module: L.LightningModule, loader, precision: str = "32", **limits) -> list[float]:
+def timed_lightning_fit(
+    module: L.LightningModule, loader, precision: str = "32", callbacks=(), profiler=None, **limits
+) -> list[float]:
     """Fit ``module`` on ``loader`` without logging or checkpoints; return the seconds of each training step."""
     timer = LightningStepTimer()
     trainer = L.Trainer(
@@ -47,7 +50,8 @@ def timed_lightning_fit(module: L.LightningModule, loader, precision: str = "32"
         precision=precision,
         logger=False,
         enable_checkpointing=False,
-        callbacks=[timer],
+        callbacks=[timer, *callbacks],
+        profiler=profiler,
         enable_progress_bar=False,
         enable_model_summary=False,
         limit_val_batches=0,
@@ -79,10 +83,13 @@ class HFStepTimer(TrainerCallback):
         self.times.append(time.perf_counter() - self._start)
 
 
-def seconds_per_step(times: list[float]) -> float:
-    """Mean step time over the whole run: both sides see the same items, but in different batches (orders and
-    padding differ), so a per-step median would compare different batches."""
-    return sum(times) / len(times)
+def seconds_per_step(times: list[float], warmup: int = 1) -> float:
+    """Mean step time of a run after its first ``warmup`` steps (lazy initialisation, allocator and thread-pool
+    warm-up land there). A mean, not a median over steps: both sides see the same items but in different
+    batches, so single steps are not comparable, whole runs are."""
+    if len(times) <= warmup:
+        raise ValueError(f"{len(times)} steps leave nothing to time after {warmup} warm-up step(s)")
+    return statistics.mean(times[warmup:])
 
 
 def environment() -> dict:

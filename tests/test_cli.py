@@ -175,9 +175,13 @@ def test_reinforce_fit_validate_and_resume(rm_fixture, tiny_model, pairs_file, t
         "--data.batch_size=4",
         "--data.eval_batch_size=8",
         "--trainer.val_check_interval=2",
+        "--trainer.profiler=simple",
         "--trainer.max_steps=2",
     )
     cli = main(["fit", *args])
+    phases = cli.trainer.profiler.recorded_durations  # the sections of a step that `--trainer.profiler` times
+    for phase in ("rollout", "reference_logprobs", "reward_model", "policy_logprobs"):
+        assert len(phases[f"[ReinforceModule]{phase}"]) == 2, phase
     summary = json.loads(next((tmp_path / "logs").rglob("val_step2.json")).read_text())
     assert summary["num_prompts"] == 10
     for key in ("reward", "kl", "length", "reward_sampled"):

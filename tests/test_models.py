@@ -6,6 +6,7 @@ import torch
 
 from rlhf.data import pad
 from rlhf.models import (
+    adamw,
     last_token_index,
     load_causal_lm,
     load_reward_model,
@@ -99,3 +100,21 @@ def test_tokenizer_without_chat_template_is_refused(tiny_model, tmp_path):
     (copy / "chat_template.jinja").unlink(missing_ok=True)
     with pytest.raises(ValueError, match="no chat template"):
         load_tokenizer(str(copy))
+
+
+def test_fused_adamw_takes_the_same_steps_as_the_default_loop(tiny_model):
+    """The speed-up from the fused kernel must not change training: same weights after a few steps."""
+    fused_model, loop_model = load_causal_lm(tiny_model), load_causal_lm(tiny_model)
+    fused = adamw(fused_model.parameters(), lr=1e-2, weight_decay=0.1)
+    loop = torch.optim.AdamW(loop_model.parameters(), lr=1e-2, weight_decay=0.1, foreach=False)
+    ids = torch.randint(0, fused_model.config.vocab_size, (2, 12), generator=torch.Generator().manual_seed(0))
+    for _ in range(3):
+        for model, optimizer in ((fused_model, fused), (loop_model, loop)):
+            model(input_ids=ids, labels=ids).loss.backward()
+            optimizer.step()
+            optimizer.zero_grad()
+    moved = 0.0
+    for a, b, start in zip(fused_model.parameters(), loop_model.parameters(), load_causal_lm(tiny_model).parameters()):
+        torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6)
+        moved = max(moved, (a - start).abs().max().item())
+    assert moved > 1e-3  # the steps did move the weights

@@ -1,4 +1,4 @@
-"""The one factory for every model and tokenizer the project loads, and the reward-model forward pass.
+"""The one factory for every model, tokenizer and optimizer the project builds, and the reward-model forward pass.
 
 A model path is one of: a Hugging Face Hub id (the default, ``HuggingFaceTB/SmolLM2-135M-Instruct``), a local
 directory written by ``save_pretrained``, or a ``.gguf`` file (dequantized by transformers; needs ``gguf``).
@@ -153,3 +153,10 @@ def reward_logits(model: PreTrainedModel, input_ids: Tensor, attention_mask: Ten
     rows = torch.arange(hidden.shape[0], device=hidden.device)
     logits = model.score(hidden[rows, last_token_index(attention_mask)]).float()
     return logits.squeeze(-1) if logits.shape[-1] == 1 else logits
+
+
+def adamw(parameters, lr: float, weight_decay: float = 0.0) -> torch.optim.AdamW:
+    """AdamW with the fused kernel: one pass over all tensors instead of a Python loop over ~270 of them. The
+    same update (tests/test_models.py), about 8x faster on CPU (bench/bench_optimizer.py); it is also
+    what Hugging Face's Trainer, and so TRL, uses by default."""
+    return torch.optim.AdamW(parameters, lr=lr, weight_decay=weight_decay, fused=True)

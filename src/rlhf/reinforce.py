@@ -40,6 +40,7 @@ from rlhf.losses import (
 from rlhf.models import (
     DEFAULT_MODEL,
     DISTRIBUTION_HEAD,
+    adamw,
     load_causal_lm,
     load_reward_model,
     load_tokenizer,
@@ -178,18 +179,22 @@ class ReinforceModule(L.LightningModule):
     def training_step(self, batch: dict, batch_idx: int) -> Tensor:
         hp = self.hparams
         start = time.perf_counter()
-        rollout = generate(
-            self.policy,
-            batch["input_ids"],
-            batch["attention_mask"],
-            self.eos_token_id,
-            hp.max_new_tokens,
-            hp.temperature,
-        )
-        with torch.inference_mode():
+        profile = self.trainer.profiler.profile  # phases for `--trainer.profiler simple` (no-op without one)
+        with profile("[ReinforceModule]rollout"):
+            rollout = generate(
+                self.policy,
+                batch["input_ids"],
+                batch["attention_mask"],
+                self.eos_token_id,
+                hp.max_new_tokens,
+                hp.temperature,
+            )
+        with profile("[ReinforceModule]reference_logprobs"), torch.inference_mode():
             reference_logprobs = response_logprobs(self.reference, rollout, hp.temperature)
-        scores = self.score_rollout(rollout)
-        policy_logprobs = response_logprobs(self.policy, rollout, hp.temperature)
+        with profile("[ReinforceModule]reward_model"):
+            scores = self.score_rollout(rollout)
+        with profile("[ReinforceModule]policy_logprobs"):
+            policy_logprobs = response_logprobs(self.policy, rollout, hp.temperature)
         mask = rollout.response_mask.float()
 
         kl = sequence_kl(policy_logprobs.detach(), reference_logprobs, mask)
@@ -244,9 +249,7 @@ class ReinforceModule(L.LightningModule):
         experiment.add_text("rollouts", "\n\n---\n\n".join(lines), self.global_step)
 
     def configure_optimizers(self):
-        optimizer = torch.optim.AdamW(
-            self.policy.parameters(), lr=self.hparams.lr, weight_decay=self.hparams.weight_decay
-        )
+        optimizer = adamw(self.policy.parameters(), self.hparams.lr, self.hparams.weight_decay)
         scheduler = get_constant_schedule_with_warmup(optimizer, self.hparams.warmup_steps)
         return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "interval": "step"}}
 

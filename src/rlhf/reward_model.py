@@ -25,7 +25,15 @@ from rlhf.losses import (
     rating_to_score,
     score_std,
 )
-from rlhf.models import DEFAULT_MODEL, DISTRIBUTION_HEAD, SCALAR_HEAD, load_reward_model, load_tokenizer, reward_logits
+from rlhf.models import (
+    DEFAULT_MODEL,
+    DISTRIBUTION_HEAD,
+    SCALAR_HEAD,
+    adamw,
+    load_reward_model,
+    load_tokenizer,
+    reward_logits,
+)
 
 
 def _half_credit(margin: Tensor) -> Tensor:
@@ -146,7 +154,7 @@ class RewardModelModule(L.LightningModule):
     # ------------------------------------------------------------------------------ optimizer and export
 
     def configure_optimizers(self):
-        optimizer = torch.optim.AdamW(self.parameters(), lr=self.hparams.lr, weight_decay=self.hparams.weight_decay)
+        optimizer = adamw(self.parameters(), self.hparams.lr, self.hparams.weight_decay)
         total = self.trainer.estimated_stepping_batches
         scheduler = get_linear_schedule_with_warmup(optimizer, int(self.hparams.warmup_ratio * total), total)
         return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "interval": "step"}}
