@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import os
 import platform
@@ -95,6 +96,7 @@ def seconds_per_step(times: list[float], warmup: int = 1) -> float:
 def environment() -> dict:
     return {
         "torch": torch.__version__,
+        "trl": importlib.metadata.version("trl"),
         "threads": torch.get_num_threads(),
         "device": torch.cuda.get_device_name() if torch.cuda.is_available() else platform.processor() or "cpu",
         "cpu_count": os.cpu_count(),
