@@ -2,22 +2,73 @@
 
 The module class is chosen by the config's ``model.class_path`` (RewardModelModule, DistributionalRewardModule
 or ReinforceModule); all of them share HelpSteerDataModule. The tokenizer is named once, in ``data.tokenizer``.
+Bad input (a missing file, a malformed line, no Hub) ends the run with one line on stderr and exit status 2;
+``RLHF_TRACEBACK=1`` shows the traceback as well.
 """
 
+import logging
+import os
+import sys
 import warnings
 
+from lightning.pytorch.callbacks import ProgressBar, TQDMProgressBar
 from lightning.pytorch.cli import LightningCLI
 
 from rlhf.data import HelpSteerDataModule
+from rlhf.paths import InputError
 
-# Our training samplers recompute each epoch's order and skip what a resumed run has seen (data.EpochShuffleSampler),
-# so Lightning's generic warning about resuming mid-epoch without a stateful dataloader does not apply.
-warnings.filterwarnings("ignore", message="You're resuming from a checkpoint that ended before the epoch ended")
+# Known, understood noise: Lightning's advert for its cloud logger, and its warning that the frozen reference and
+# reward model are in eval mode (they are meant to be: REINFORCE trains the policy alone).
+warnings.filterwarnings("ignore", message=r"Found \d+ module\(s\) in eval mode")
+warnings.filterwarnings("ignore", message=r".*does not have many workers.*")
+
+
+class _DropAdverts(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "litlogger" not in record.getMessage()
+
+
+for _name in ("lightning.pytorch.utilities.rank_zero", "lightning.fabric.utilities.rank_zero"):
+    logging.getLogger(_name).addFilter(_DropAdverts())
+
+
+class StepProgressBar(TQDMProgressBar):
+    """For step-budgeted runs (``max_epochs: -1``, as REINFORCE): one bar over ``max_steps``, not 'Epoch 19'."""
+
+    @staticmethod
+    def _by_step(trainer) -> bool:
+        return trainer.max_steps > 0 and trainer.max_epochs in (-1, None)
+
+    def on_train_epoch_start(self, trainer, *args) -> None:
+        if not self._by_step(trainer):
+            return super().on_train_epoch_start(trainer, *args)
+        bar = self.train_progress_bar
+        if bar.total != trainer.max_steps:
+            bar.reset(total=trainer.max_steps)
+            bar.n = bar.initial = trainer.global_step
+        bar.set_description("steps")
+
+    def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
+        if not self._by_step(trainer):
+            return super().on_train_batch_end(trainer, pl_module, outputs, batch, batch_idx)
+        self.train_progress_bar.n = trainer.global_step
+        self.train_progress_bar.set_postfix(self.get_metrics(trainer, pl_module))
+        self.train_progress_bar.refresh()
+
+    def on_train_epoch_end(self, trainer, pl_module) -> None:
+        if not self._by_step(trainer):
+            super().on_train_epoch_end(trainer, pl_module)
 
 
 class RLHFCLI(LightningCLI):
     def add_arguments_to_parser(self, parser):
         parser.link_arguments("data.tokenizer", "model.init_args.tokenizer")
+
+    def _instantiate_trainer(self, config, callbacks):
+        configured = [*(config.get("callbacks") or []), *callbacks]
+        if config.get("enable_progress_bar") is not False and not any(isinstance(c, ProgressBar) for c in configured):
+            callbacks = [*callbacks, StepProgressBar()]
+        return super()._instantiate_trainer(config, callbacks)
 
 
 def main(args=None):
@@ -29,5 +80,21 @@ def main(args=None):
     )
 
 
+def _input_error(error: BaseException) -> InputError | None:
+    """The InputError behind an exception, if any (jsonargparse wraps errors raised while instantiating)."""
+    while error is not None:
+        if isinstance(error, InputError):
+            return error
+        error = error.__cause__ or error.__context__
+    return None
+
+
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except Exception as e:  # noqa: BLE001 - only input errors are shortened; everything else is re-raised
+        cause = _input_error(e)
+        if cause is None or os.environ.get("RLHF_TRACEBACK"):
+            raise
+        print(f"error: {cause}", file=sys.stderr)
+        sys.exit(2)

@@ -11,25 +11,44 @@ import time
 
 import torch
 from common import add_common_args, environment, write
+from transformers import GenerationConfig
 
-from rlhf.data import PromptCollator, clean_pairs, load_rows, unique_prompts
-from rlhf.generation import generate
+from rlhf.data import PromptCollator
+from rlhf.dataset import clean_pairs, load_rows, unique_prompts
+from rlhf.generation import Rollout, generate
 from rlhf.models import load_causal_lm, load_tokenizer
 
 
-def run(model, tokenizer, items, batch_size, max_new_tokens, use_cache) -> tuple[float, int, dict]:
+def hf_generate(model, input_ids, attention_mask, eos, max_new_tokens, greedy=True):
+    """Hugging Face's ``model.generate`` with the same stopping rule, as a Rollout."""
+    config = GenerationConfig(
+        do_sample=not greedy,
+        top_k=None if greedy else 0,
+        top_p=None if greedy else 1.0,
+        temperature=None if greedy else 1.0,
+        max_new_tokens=max_new_tokens,
+        eos_token_id=eos,
+        pad_token_id=eos,
+    )
+    sequences = model.generate(input_ids=input_ids, attention_mask=attention_mask, generation_config=config)
+    response = sequences[:, input_ids.shape[1] :]
+    is_eos = response == eos
+    finished = is_eos.any(-1)
+    lengths = torch.where(finished, is_eos.int().argmax(-1) + 1, response.shape[1])
+    mask = (torch.arange(response.shape[1]) < lengths[:, None]).long()
+    return Rollout(sequences, torch.cat([attention_mask, mask], 1), mask, finished)
+
+
+ENGINES = {"ours": generate, "hf": hf_generate}
+
+
+def run(model, tokenizer, items, batch_size, max_new_tokens, engine) -> tuple[float, int, dict]:
     collate = PromptCollator(tokenizer.pad_token_id)
     start, tokens, outputs = time.perf_counter(), 0, {}
     for i in range(0, len(items), batch_size):
         batch = collate(items[i : i + batch_size])
-        rollout = generate(
-            model,
-            batch["input_ids"],
-            batch["attention_mask"],
-            tokenizer.eos_token_id,
-            max_new_tokens,
-            greedy=True,
-            use_cache=use_cache,
+        rollout = ENGINES[engine](
+            model, batch["input_ids"], batch["attention_mask"], tokenizer.eos_token_id, max_new_tokens, greedy=True
         )
         tokens += int(rollout.response_mask.sum())
         for index, ids, mask in zip(batch["index"], rollout.response_ids, rollout.response_mask):
@@ -53,15 +72,15 @@ def main() -> None:
     items = [items[i] for i in torch.randperm(len(items), generator=torch.Generator().manual_seed(0))[: args.prompts]]
     by_length = sorted(items, key=lambda i: len(i["prompt_ids"]))
     variants = {
-        "kv_cache, random order": (items, True),
-        "kv_cache, length-sorted batches": (by_length, True),
-        "no kv_cache, random order": (items, False),
+        "model.generate, random order": (items, "hf"),
+        "ours, random order": (items, "ours"),
+        "ours, length-sorted batches": (by_length, "ours"),
     }
     results, reference = {}, None
-    for name, (order, use_cache) in variants.items():
+    for name, (order, engine) in variants.items():
         times = []
         for _ in range(args.repeats):
-            seconds, tokens, outputs = run(model, tokenizer, order, args.batch_size, args.max_new_tokens, use_cache)
+            seconds, tokens, outputs = run(model, tokenizer, order, args.batch_size, args.max_new_tokens, engine)
             times.append(seconds)
         reference = reference or outputs
         same = sum(outputs[k] == reference[k] for k in reference) / len(reference)

@@ -26,7 +26,8 @@ from lightning.pytorch.profilers import SimpleProfiler
 from torch.utils.data import DataLoader
 from transformers import TrainerCallback
 
-from rlhf.data import PromptCollator, clean_pairs, conversation, encode_prompts, load_rows, prompt_key
+from rlhf.data import PromptCollator
+from rlhf.dataset import PromptEncoder, clean_pairs, conversation, load_rows, prompt_key
 from rlhf.models import load_causal_lm, load_reward_model, load_tokenizer
 from rlhf.reinforce import ReinforceModule
 
@@ -39,7 +40,7 @@ def equal_length_prompts(args, tokenizer, count: int) -> list[list[dict]]:
     for row in clean_pairs(load_rows(args.data)):
         chats.setdefault(prompt_key(row), conversation(row))
     chats = list(chats.values())
-    lengths = [len(ids) for ids in encode_prompts(tokenizer, chats)]
+    lengths = [len(ids) for ids in PromptEncoder(tokenizer).full(chats)]
     order = [i for i in sorted(range(len(chats)), key=lambda i: lengths[i]) if lengths[i] <= args.max_prompt_length]
     if len(order) < count:
         raise SystemExit(f"only {len(order)} prompts fit max_prompt_length={args.max_prompt_length}")
@@ -81,7 +82,7 @@ def run_ours(args, chats) -> dict:
         sample_log_every_n_steps=0,
         eval_num_samples=0,
     )
-    ids = encode_prompts(module.tokenizer, chats)
+    ids = PromptEncoder(module.tokenizer).full(chats)
     items = [{"prompt_ids": p, "index": i} for i, p in enumerate(ids) for _ in range(SAMPLES_PER_PROMPT)]
     loader = DataLoader(
         items, batch_size=args.completions, shuffle=False, collate_fn=PromptCollator(module.tokenizer.pad_token_id)

@@ -26,7 +26,8 @@ from common import (
 from datasets import Dataset
 from torch.utils.data import DataLoader
 
-from rlhf.data import LengthGroupedSampler, PairCollator, encode_pairs
+from rlhf.data import LengthGroupedSampler, PairCollator
+from rlhf.dataset import encode_pairs
 from rlhf.models import load_reward_model, load_tokenizer
 from rlhf.reward_model import RewardModelModule
 

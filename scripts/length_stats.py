@@ -8,7 +8,7 @@ import json
 
 import torch
 
-from rlhf.data import clean_pairs, encode_pairs, load_rows
+from rlhf.dataset import clean_pairs, encode_pairs, load_rows
 from rlhf.models import load_tokenizer
 
 

@@ -1,6 +1,7 @@
 """End-to-end ``cli.py`` runs on the tiny model: fit, export, resume, validate, and DDP on two CPU processes."""
 
 import json
+import os
 import subprocess
 import sys
 
@@ -14,7 +15,8 @@ from rlhf.models import load_reward_model, reward_logits
 
 
 def tiny_args(configs, tiny_model, pairs_file, tmp_path, *extra):
-    """Run shipped config(s) on the tiny model, CPU, fp32, with a checkpoint every step."""
+    """Run shipped config(s) on the tiny model, on the CPU at the configs' own precision (bf16 mixed; the RM's
+    16-mixed becomes bf16-mixed on a CPU, as Lightning does), with a checkpoint every step."""
     callbacks = tmp_path / "callbacks.yaml"
     callbacks.write_text(
         yaml.safe_dump(
@@ -47,7 +49,6 @@ def tiny_args(configs, tiny_model, pairs_file, tmp_path, *extra):
         f"--data.tokenizer={tiny_model}",
         "--data.val_fraction=0.25",
         "--trainer.accelerator=cpu",
-        "--trainer.precision=32",
         "--trainer.enable_progress_bar=false",
         f"--trainer.logger.init_args.save_dir={tmp_path / 'logs'}",
         *extra,
@@ -84,7 +85,7 @@ def test_reward_model_fit_export_and_resume(tiny_model, pairs_file, tmp_path):
     batch = next(iter(cli.datamodule.val_dataloader()))
     module = cli.model.eval()
     with torch.no_grad():
-        ids, mask = batch["chosen_input_ids"], batch["chosen_attention_mask"]
+        ids, mask = batch["input_ids"], batch["attention_mask"]
         assert torch.allclose(reward_logits(exported, ids, mask), reward_logits(module.model, ids, mask), atol=1e-5)
 
     resumed = main(["fit", *args[:-1], "--trainer.max_steps=6", f"--ckpt_path={tmp_path / 'ckpt' / 'last.ckpt'}"])
@@ -161,11 +162,7 @@ def test_distributional_reward_model_fit(tiny_model, pairs_file, tmp_path):
 def test_reinforce_fit_validate_and_resume(rm_fixture, tiny_model, pairs_file, tmp_path, request):
     rm = request.getfixturevalue(rm_fixture)
     configs = ["reinforce.yaml"] + (["reinforce_distributional.yaml"] if rm_fixture == "distribution_rm" else [])
-    args = tiny_args(
-        configs,
-        tiny_model,
-        pairs_file,
-        tmp_path,
+    settings = [
         f"--model.init_args.policy={tiny_model}",
         f"--model.init_args.reward_model={rm}",
         "--model.init_args.max_new_tokens=8",
@@ -176,9 +173,9 @@ def test_reinforce_fit_validate_and_resume(rm_fixture, tiny_model, pairs_file, t
         "--data.eval_batch_size=8",
         "--trainer.val_check_interval=2",
         "--trainer.profiler=simple",
-        "--trainer.max_steps=2",
-    )
-    cli = main(["fit", *args])
+    ]
+    args = tiny_args(configs, tiny_model, pairs_file, tmp_path, *settings)
+    cli = main(["fit", *args, "--trainer.max_steps=2"])
     phases = cli.trainer.profiler.recorded_durations  # the sections of a step that `--trainer.profiler` times
     for phase in ("rollout", "reference_logprobs", "reward_model", "policy_logprobs"):
         assert len(phases[f"[ReinforceModule]{phase}"]) == 2, phase
@@ -190,15 +187,22 @@ def test_reinforce_fit_validate_and_resume(rm_fixture, tiny_model, pairs_file, t
     if rm_fixture == "distribution_rm":
         assert {"score_mean", "score_std", "score_entropy"} <= summary["policy"].keys()
         assert "train/rm_score_std" in cli.trainer.callback_metrics
+    assert "train/grad_norm" in cli.trainer.callback_metrics  # clipping ran under bf16-mixed with the fused AdamW
     baseline_at_2 = records(tmp_path)[-1]
 
-    resumed = main(["fit", *args[:-1], "--trainer.max_steps=3", f"--ckpt_path={tmp_path / 'ckpt' / 'last.ckpt'}"])
-    assert [r["step"] for r in records(tmp_path)] == [3]
+    last = tmp_path / "ckpt" / "last.ckpt"
+    resumed = main(["fit", *args, "--trainer.max_steps=4", f"--ckpt_path={last}"])
+    assert [r["step"] for r in records(tmp_path)] == [3, 4]
     assert records(tmp_path)[0]["baseline_count"] == baseline_at_2["baseline_count"] + 4
     assert resumed.model.reward_stats_ready.item()
 
-    main(["validate", *args, f"--ckpt_path={tmp_path / 'ckpt' / 'last.ckpt'}"])
-    assert list((tmp_path / "logs").rglob("val_step3.json"))
+    # The resumed steps drew the prompts and the samples an uninterrupted run draws: the same baselines.
+    (tmp_path / "straight").mkdir()
+    main(["fit", *tiny_args(configs, tiny_model, pairs_file, tmp_path / "straight", *settings), "--trainer.max_steps=4"])
+    assert records(tmp_path / "straight")[2:] == records(tmp_path)
+
+    main(["validate", *args, f"--ckpt_path={last}"])
+    assert list((tmp_path / "logs").rglob("val_step4.json"))
 
 
 def test_validate_the_sft_model_alone(tiny_model, scalar_rm, pairs_file, tmp_path):
@@ -226,7 +230,7 @@ def run_ddp(args):
         capture_output=True,
         text=True,
         timeout=600,
-        env={**__import__("os").environ, "PYTHONPATH": f"{REPO}:{REPO / 'tests'}"},
+        env={**os.environ, "PYTHONPATH": f"{REPO}:{REPO / 'tests'}"},
     )
     assert result.returncode == 0, result.stderr[-3000:]
 
@@ -271,5 +275,37 @@ def test_ddp_reinforce_keeps_identical_baselines(tiny_model, scalar_rm, pairs_fi
     state = [{k: r[k] for k in ("step", "baseline", "baseline_count")} for r in rank0]
     assert state == [{k: r[k] for k in ("step", "baseline", "baseline_count")} for r in rank1] and len(state) == 3
     assert [r["batch"] for r in rank0] != [r["batch"] for r in rank1]
-    assert [r["baseline_count"] for r in rank0] == [8, 16, 24]  # both ranks' rewards enter every update
+    # 8 SFT samples (4 per rank) start the baseline; then both ranks' rewards enter every update.
+    assert [r["baseline_count"] for r in rank0] == [16, 24, 32]
     assert len({r["baseline"] for r in rank0}) == 3
+
+
+def run_cli(*args, env=None):
+    return subprocess.run(
+        [sys.executable, str(REPO / "cli.py"), *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PYTHONPATH": f"{REPO}:{REPO / 'tests'}", **(env or {})},
+    )
+
+
+@pytest.mark.parametrize(
+    "override, message",
+    [
+        ("--data.path=/no/such/pairs.jsonl", "error: data path '/no/such/pairs.jsonl' does not exist"),
+        ("--model.init_args.model=./no/such/model", "error: model path './no/such/model' does not exist"),
+        ("--data.mode=prompts", "error: RewardModelModule trains on data.mode='pairs'"),
+        ("--data.max_length=4", "error: train pairs: max_length=4 drops all"),
+    ],
+)
+def test_bad_input_ends_with_one_clear_line(tiny_model, pairs_file, tmp_path, override, message):
+    args = ["fit", "--config", str(REPO / "configs/reward_model.yaml"), f"--data.path={pairs_file}"]
+    args += [f"--data.tokenizer={tiny_model}", f"--model.init_args.model={tiny_model}", "--trainer.accelerator=cpu"]
+    args += [f"--trainer.logger.init_args.save_dir={tmp_path}", "--trainer.max_steps=1", override]
+    result = run_cli(*args)
+    assert result.returncode == 2, result.stderr[-2000:]
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith(message) and "Traceback" not in result.stderr, result.stderr[-2000:]
+    assert "Traceback" in run_cli(*args, env={"RLHF_TRACEBACK": "1"}).stderr

@@ -6,18 +6,19 @@ import pytest
 import torch
 from conftest import SHARED, write_rows
 
-from rlhf.data import (
-    HelpSteerDataModule,
-    LengthGroupedSampler,
-    PairCollator,
-    PromptCollator,
+from rlhf.data import HelpSteerDataModule, LengthGroupedSampler, PairCollator, PromptCollator
+from rlhf.dataset import (
+    MIN_KEPT_USER_TOKENS,
     clean_pairs,
     encode_pairs,
     load_rows,
     pair_problem,
+    prompt_hash,
     prompt_key,
     split_by_prompt,
+    unique_prompts,
 )
+from rlhf.paths import InputError
 from rlhf.tiny import synthetic_preference_rows
 
 
@@ -76,12 +77,23 @@ def test_missing_column_is_fatal_and_named(tmp_path):
         load_rows(path)
 
 
-def test_bad_paths(tmp_path):
-    with pytest.raises(FileNotFoundError, match="not a file"):
+def test_bad_paths_and_files_get_one_clear_error(tmp_path, monkeypatch):
+    with pytest.raises(InputError, match="does not exist"):
         load_rows(str(tmp_path / "nope.jsonl"))
+    with pytest.raises(InputError, match="does not exist"):
+        load_rows("data/pairs.jsonl.gz")  # path syntax: never sent to the Hub
     (tmp_path / "data.csv").write_text("a,b\n")
-    with pytest.raises(ValueError, match="unsupported file type"):
+    with pytest.raises(InputError, match="unsupported file type"):
         load_rows(str(tmp_path / "data.csv"))
+    (tmp_path / "empty.jsonl").write_text("")
+    with pytest.raises(InputError, match="holds no rows"):
+        load_rows(str(tmp_path / "empty.jsonl"))
+    (tmp_path / "bad.jsonl").write_text(json.dumps(row()) + "\n" + json.dumps(row())[:-3] + "\n")
+    with pytest.raises(InputError, match=r"bad.jsonl, line 2: not valid JSON"):
+        load_rows(str(tmp_path / "bad.jsonl"))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # no Hub: fail at once and point at the offline instructions
+    with pytest.raises(InputError, match="Hub cannot be reached.*Local files and offline use"):
+        load_rows("someone/some-dataset")
 
 
 def test_loads_jsonl_gz_and_parquet(tmp_path):
@@ -113,28 +125,52 @@ def test_split_is_by_prompt_deterministic_and_seeded():
     assert {prompt_key(r) for r in again_val} == val_prompts  # independent of row order
     _, other_val = split_by_prompt(rows, 0.2, seed=1)
     assert {prompt_key(r) for r in other_val} != val_prompts
-    with pytest.raises(ValueError):
+    with pytest.raises(InputError):
         split_by_prompt(rows, 1.0, seed=0)
 
 
-def test_overlong_pairs_keep_whole_responses_and_lose_prompt_tokens_from_the_left(tokenizer):
-    long_prompt = " ".join(["word"] * 200)
-    items = encode_pairs(tokenizer, [row(prompt=long_prompt, chosen="yes great", rejected="no")], max_length=40)
+def chat_ids(tokenizer, text):
+    rendered = tokenizer.apply_chat_template(
+        [{"role": "user", "content": text}], tokenize=False, add_generation_prompt=True
+    )
+    return tokenizer(rendered, add_special_tokens=False)["input_ids"]
+
+
+def test_overlong_prompts_are_cut_inside_the_users_text_never_in_the_template(tokenizer):
+    long_prompt = "Question start. " + " ".join(f"w{i}" for i in range(300)) + " Question end?"
+    items = encode_pairs(tokenizer, [row(prompt=long_prompt, chosen="yes great", rejected="no")], max_length=160)
     eos = tokenizer.eos_token_id
     chosen_response = tokenizer("yes great", add_special_tokens=False)["input_ids"] + [eos]
-    assert len(items[0]["chosen_ids"]) == 40
-    assert items[0]["chosen_ids"][-len(chosen_response) :] == chosen_response
-    full_prompt = tokenizer(
-        tokenizer.apply_chat_template(
-            [{"role": "user", "content": long_prompt}], tokenize=False, add_generation_prompt=True
-        ),
-        add_special_tokens=False,
-    )["input_ids"]
-    kept_prompt = items[0]["chosen_ids"][: -len(chosen_response)]
-    assert kept_prompt == full_prompt[-len(kept_prompt) :]  # the end of the prompt (generation prompt) survives
-    assert items[0]["rejected_ids"][: len(kept_prompt)] == kept_prompt
-    # A response that alone exceeds the limit cannot be scored at its end: the pair is dropped.
-    assert encode_pairs(tokenizer, [row(chosen=" ".join(["w"] * 100))], max_length=40) == []
+    ids = items[0]["chosen_ids"]
+    assert len(ids) <= 160 and ids[-len(chosen_response) :] == chosen_response
+    text = tokenizer.decode(ids)
+    header = tokenizer.apply_chat_template(
+        [{"role": "user", "content": "X"}], tokenize=False, add_generation_prompt=True
+    )
+    before, after = header.split("X")
+    assert text.startswith(before + "Question start.")  # system turn and user header whole, the start kept
+    assert "[...]" in text and (" Question end?" + after + "yes great<|im_end|>") in text  # the end and markers kept
+    assert items[0]["rejected_ids"][: len(ids) - len(chosen_response)] == ids[: -len(chosen_response)]
+    # Untouched prompts are tokenized exactly as a whole (no boundary effects from the cut machinery).
+    short = encode_pairs(tokenizer, [row(prompt="Short one?", chosen="a", rejected="b")], max_length=160)[0]
+    assert short["chosen_ids"][: len(chat_ids(tokenizer, "Short one?"))] == chat_ids(tokenizer, "Short one?")
+
+
+def test_a_pair_is_dropped_when_the_question_would_not_survive_and_all_dropped_is_fatal(tokenizer):
+    long_response = " ".join(["w"] * 100)
+    rows = [row(prompt="Keep me?", chosen="fine", rejected="ok"), row(prompt="q2", chosen=long_response)]
+    items = encode_pairs(tokenizer, rows, max_length=100 + MIN_KEPT_USER_TOKENS // 2)
+    assert len(items) == 1
+    with pytest.raises(InputError, match="max_length=40 drops all 1 pairs"):
+        encode_pairs(tokenizer, [row(chosen=long_response)], max_length=40)
+
+
+def test_prompt_mode_cuts_long_prompts_the_same_way(tokenizer):
+    rows = [row(prompt="Tell me " + " ".join(["more"] * 300)), row(prompt="Short?")]
+    items = unique_prompts(tokenizer, rows, max_prompt_length=96)
+    assert len(items) == 2 and all(len(i["prompt_ids"]) <= 96 for i in items)
+    assert all(tokenizer.decode(i["prompt_ids"]).endswith("<|im_end|>\n<|im_start|>assistant\n") for i in items)
+    assert {i["prompt_hash"] for i in items} == {prompt_hash(r) for r in rows}
 
 
 def test_responses_are_encoded_as_generated_ending_with_eos(tokenizer):
@@ -152,8 +188,10 @@ def test_collators_pad_dynamically():
             {"chosen_ids": [5], "rejected_ids": [5, 9], "chosen_rating": 1.0, "rejected_rating": 0.0},
         ]
     )
-    assert pairs["chosen_input_ids"].tolist() == [[5, 6, 7], [5, 2, 2]]
-    assert pairs["rejected_attention_mask"].tolist() == [[1, 1, 0], [1, 1, 0]]
+    # One stacked batch: the chosen responses, then the rejected ones, padded to one width.
+    assert pairs["input_ids"].tolist() == [[5, 6, 7], [5, 2, 2], [5, 8, 2], [5, 9, 2]]
+    assert pairs["attention_mask"].tolist() == [[1, 1, 1], [1, 0, 0], [1, 1, 0], [1, 1, 0]]
+    assert pairs["ratings"].tolist() == [1.0, 1.0, 0.0, 0.0]
     prompts = PromptCollator(pad_id=2)([{"prompt_ids": [5, 6, 7], "index": 0}, {"prompt_ids": [8], "index": 1}])
     assert prompts["input_ids"].tolist() == [[5, 6, 7], [2, 2, 8]]
     assert prompts["attention_mask"].tolist() == [[1, 1, 1], [0, 0, 1]]
@@ -192,7 +230,64 @@ def test_datamodule_prompt_mode_holds_out_the_same_prompts_as_pair_mode(tiny_mod
         text = decode(item["chosen_ids"])
         assert any(text.startswith(p) for p in val_prompts)
     batch = next(iter(pairs.train_dataloader()))
-    assert batch["chosen_input_ids"].shape == batch["rejected_input_ids"].shape
-    assert batch["chosen_input_ids"].shape[0] == 4
+    assert batch["input_ids"].shape[0] == 8  # 4 pairs, chosen then rejected
     batch = next(iter(prompts.val_dataloader()))
     assert batch["attention_mask"][:, -1].all()  # left padded: every prompt ends at the last column
+
+
+def write_split_file(path, rows, roles_of):
+    roles = {}
+    for r in rows:
+        roles.setdefault(roles_of(r), set()).add(prompt_hash(r))
+    path.write_text(json.dumps({"roles": {k: sorted(v) for k, v in roles.items()}}))
+    return str(path)
+
+
+def test_split_file_roles_make_the_sets_and_test_is_never_the_validation_set(tiny_model, tmp_path):
+    rows = synthetic_preference_rows(num_prompts=20, pairs_per_prompt=2)
+    data = write_rows(tmp_path / "pairs.jsonl", rows)
+    number = lambda r: int(r["prompt"].split("number ")[1].rstrip("."))  # noqa: E731
+    splits = write_split_file(tmp_path / "splits.json", rows, lambda r: ["rm_a", "rm_b", "dev", "test"][number(r) % 4])
+    dm = HelpSteerDataModule(
+        path=data, tokenizer=tiny_model, mode="prompts", splits=splits, train_roles=["rm_a", "rm_b"]
+    )
+    dm.setup("fit")
+    assert {k: len(v) for k, v in dm.datasets.items()} == {"train": 10, "val": 5, "test": 5}
+    prompts = {k: {dm.tokenizer.decode(i["prompt_ids"]) for i in v} for k, v in dm.datasets.items()}
+    assert not prompts["train"] & prompts["val"] and not prompts["val"] & prompts["test"]
+    with pytest.raises(InputError, match="has no role"):
+        HelpSteerDataModule(path=data, tokenizer=tiny_model, splits=splits, val_roles=["nope"]).setup("fit")
+    plain = HelpSteerDataModule(path=data, tokenizer=tiny_model, val_fraction=0.25)
+    plain.setup("test")
+    with pytest.raises(InputError, match="no test set"):
+        plain.test_dataloader()
+
+
+def test_training_position_is_checkpointed_and_resumes_with_the_unseen_batches(tiny_model, pairs_file):
+    def fresh():
+        dm = HelpSteerDataModule(path=pairs_file, tokenizer=tiny_model, val_fraction=0.25, batch_size=4, seed=3)
+        dm.setup("fit")
+        return dm
+
+    def consume(dm, loader_iter, n):
+        return [dm.on_before_batch_transfer(next(loader_iter), 0)["input_ids"].sum().item() for _ in range(n)]
+
+    dm = fresh()
+    loader = dm.train_dataloader()
+    loader.sampler.set_epoch(2)
+    it = iter(loader)
+    seen = consume(dm, it, 3)
+    next(it)  # prefetched, never trained on: not counted
+    state = dm.state_dict()
+    assert state == {"epoch": 2, "batches_done": 3}
+
+    uninterrupted = fresh()
+    loader = uninterrupted.train_dataloader()
+    loader.sampler.set_epoch(2)
+    expected = consume(uninterrupted, iter(loader), 6)
+
+    resumed = fresh()
+    resumed.load_state_dict(state)
+    loader = resumed.train_dataloader()  # Lightning has not called set_epoch yet when it first iterates
+    assert seen + consume(resumed, iter(loader), 3) == expected
+    assert resumed.state_dict() == {"epoch": 2, "batches_done": 6}

@@ -6,7 +6,6 @@ import torch
 
 from rlhf.data import pad
 from rlhf.models import (
-    adamw,
     last_token_index,
     load_causal_lm,
     load_reward_model,
@@ -14,6 +13,7 @@ from rlhf.models import (
     resolve_model_path,
     reward_logits,
 )
+from rlhf.paths import InputError
 
 
 def test_last_token_index_reads_the_mask_for_both_paddings():
@@ -57,23 +57,27 @@ def test_distribution_head_and_exported_kind(distribution_rm, scalar_rm, tokeniz
     model = load_reward_model(distribution_rm, tokenizer.pad_token_id)
     ids, mask = pad([[1, 10, 2]], 2)
     assert reward_logits(model, ids, mask).shape == (1, 10)
-    with pytest.raises(ValueError, match="is a 'scalar' reward model, not 'distribution'"):
+    with pytest.raises(InputError, match="is a 'scalar' reward model, not 'distribution'"):
         load_reward_model(scalar_rm, tokenizer.pad_token_id, head="distribution")
 
 
 def test_backbone_needs_a_head_kind(tiny_model, tokenizer):
-    with pytest.raises(ValueError, match="say which head"):
+    with pytest.raises(InputError, match="say which head"):
         load_reward_model(tiny_model, tokenizer.pad_token_id)
     rm = load_reward_model(tiny_model, tokenizer.pad_token_id, head="scalar")
     assert rm.config.pad_token_id == tokenizer.pad_token_id and rm.config.reward_head == "scalar"
 
 
-def test_missing_paths_fail_clearly(tmp_path):
-    with pytest.raises(FileNotFoundError, match="does not exist"):
+def test_missing_paths_and_no_hub_fail_clearly(tmp_path, monkeypatch):
+    with pytest.raises(InputError, match="does not exist"):
         load_causal_lm(str(tmp_path / "no_such_model"))
-    with pytest.raises(FileNotFoundError, match="does not exist"):
+    with pytest.raises(InputError, match="does not exist"):
         load_tokenizer("./missing/tokenizer")
-    assert resolve_model_path("HuggingFaceTB/SmolLM2-135M-Instruct") == ("HuggingFaceTB/SmolLM2-135M-Instruct", {})
+    with pytest.raises(InputError, match="neither an existing local path nor a Hub id"):
+        load_tokenizer("no_such_dir")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    with pytest.raises(InputError, match="Hub cannot be reached.*Local files and offline use"):
+        resolve_model_path("someone/not-cached-model")
 
 
 def test_gguf_needs_its_optional_package(tmp_path, monkeypatch):
@@ -83,7 +87,7 @@ def test_gguf_needs_its_optional_package(tmp_path, monkeypatch):
     monkeypatch.setattr(
         importlib.util, "find_spec", lambda name, *a: None if name == "gguf" else real_find_spec(name, *a)
     )
-    with pytest.raises(ImportError, match="optional package 'gguf'"):
+    with pytest.raises(InputError, match="optional package 'gguf'"):
         resolve_model_path(str(gguf))
     monkeypatch.undo()
     if importlib.util.find_spec("gguf") is not None:
@@ -98,23 +102,5 @@ def test_tokenizer_without_chat_template_is_refused(tiny_model, tmp_path):
     tok.chat_template = None
     tok.save_pretrained(copy)
     (copy / "chat_template.jinja").unlink(missing_ok=True)
-    with pytest.raises(ValueError, match="no chat template"):
+    with pytest.raises(InputError, match="no chat template"):
         load_tokenizer(str(copy))
-
-
-def test_fused_adamw_takes_the_same_steps_as_the_default_loop(tiny_model):
-    """The speed-up from the fused kernel must not change training: same weights after a few steps."""
-    fused_model, loop_model = load_causal_lm(tiny_model), load_causal_lm(tiny_model)
-    fused = adamw(fused_model.parameters(), lr=1e-2, weight_decay=0.1)
-    loop = torch.optim.AdamW(loop_model.parameters(), lr=1e-2, weight_decay=0.1, foreach=False)
-    ids = torch.randint(0, fused_model.config.vocab_size, (2, 12), generator=torch.Generator().manual_seed(0))
-    for _ in range(3):
-        for model, optimizer in ((fused_model, fused), (loop_model, loop)):
-            model(input_ids=ids, labels=ids).loss.backward()
-            optimizer.step()
-            optimizer.zero_grad()
-    moved = 0.0
-    for a, b, start in zip(fused_model.parameters(), loop_model.parameters(), load_causal_lm(tiny_model).parameters()):
-        torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6)
-        moved = max(moved, (a - start).abs().max().item())
-    assert moved > 1e-3  # the steps did move the weights

@@ -4,8 +4,8 @@ import torch
 
 from rlhf.data import HelpSteerDataModule
 from rlhf.generation import generate, response_logprobs
-from rlhf.losses import sequence_kl
 from rlhf.reinforce import ReinforceModule
+from rlhf.rewards import sequence_kl
 
 TARGET_TOKENS = range(3, 150)  # a known reward: the share of response tokens drawn from this set
 
@@ -120,7 +120,9 @@ def test_checkpoint_holds_policy_and_baseline_but_not_frozen_models(tiny_model, 
     state = torch.load(path, weights_only=False)["state_dict"]
     assert not [k for k in state if k.startswith(("reference.", "reward_model."))]
     assert any(k.startswith("policy.") for k in state)
-    assert state["baseline_count"].item() == 16 and state["reward_stats_ready"].item()
+    # 8 SFT samples measured the reward statistics and started the baseline, then 2 steps of 8 rollouts.
+    assert state["baseline_count"].item() == 24 and state["reward_stats_ready"].item()
+    assert "rollout_generator" in torch.load(path, weights_only=False)
 
     restored = ReinforceModule.load_from_checkpoint(path)
     assert restored.baseline.item() == pytest.approx(module.baseline.item())

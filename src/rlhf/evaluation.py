@@ -24,12 +24,15 @@ def mean_with_ci(values: Tensor) -> dict:
     return {"mean": values.double().mean().item(), "ci95": bootstrap_ci(values), "n": values.numel()}
 
 
-def compare_to_sft(policy: dict[str, Tensor], sft: dict[str, Tensor]) -> dict:
+def compare_to_sft(policy: dict[str, Tensor], sft: dict[str, Tensor], identical: Tensor | None = None) -> dict:
     """Paired comparison over the same prompts: every key of ``policy``/``sft`` is a per-prompt tensor.
 
-    ``reward`` is the RM score of the greedy response; the win rate counts ties as half.
+    ``reward`` is the RM score of the greedy response. Where both responses are the same token ids (``identical``)
+    the gain is exactly 0 and the comparison a tie, whatever padding did to the scores; ties count half.
     """
     gain = policy["reward"] - sft["reward"]
+    if identical is not None:
+        gain = gain.masked_fill(identical, 0.0)
     wins = (gain > 0).double() + 0.5 * (gain == 0).double()
     summary = {
         "policy": {k: mean_with_ci(v) for k, v in policy.items()},

@@ -1,15 +1,24 @@
-"""Rollouts: batched generation with a KV cache, and log-probabilities of the generated responses."""
+"""Rollouts: the one generation helper (a lean KV-cache decode loop) and the log-probabilities of responses.
+
+The loop does only what REINFORCE needs: prefill the left-padded prompts, then one token per step for every row,
+sampling from the plain softmax at ``temperature`` (no top-k/top-p, so the samples come from the policy whose
+log-probabilities are differentiated) by inverse CDF with the caller's ``torch.Generator``, so that a run's
+samples are reproducible and a resumed run draws what an uninterrupted one would have. Greedy decoding is the
+argmax, token for token what ``model.generate`` returns (tests/test_generation.py).
+"""
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass
+from typing import Optional
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor
-from transformers import GenerationConfig, PreTrainedModel
+from transformers import DynamicCache, PreTrainedModel
 
-from rlhf.models import position_ids_from_mask
+from rlhf.models import lm_logits_fp32, position_ids_from_mask
 
 
 @dataclass
@@ -34,6 +43,19 @@ class Rollout:
         return self.response_mask.sum(-1)
 
 
+def sample_tokens(logits: Tensor, temperature: float, generator: Optional[torch.Generator]) -> Tensor:
+    """One token per row from softmax(logits / temperature), by inverse CDF: the same distribution as
+    ``torch.multinomial``, several times faster over a 49k vocabulary, and driven by ``generator``."""
+    cdf = torch.softmax(logits.float() / temperature, dim=-1).cumsum(-1)
+    u = torch.rand((logits.shape[0], 1), generator=generator, device=logits.device) * cdf[:, -1:]
+    return torch.searchsorted(cdf, u, right=True).squeeze(-1).clamp(max=logits.shape[-1] - 1)
+
+
+def _cache_argument(model) -> str:
+    """transformers renamed ``past_key_values`` to ``cache`` (5.24); accept both."""
+    return "cache" if "cache" in inspect.signature(model.forward).parameters else "past_key_values"
+
+
 @torch.no_grad()
 def generate(
     model: PreTrainedModel,
@@ -43,35 +65,39 @@ def generate(
     max_new_tokens: int,
     temperature: float = 1.0,
     greedy: bool = False,
-    use_cache: bool = True,
+    generator: Optional[torch.Generator] = None,
 ) -> Rollout:
-    """Sample (or greedily decode) one response per left-padded prompt, stopping at eos.
-
-    Sampling is from the plain softmax at ``temperature`` (no top-k/top-p), so that the samples come from the
-    policy whose log-probabilities REINFORCE differentiates.
-    """
-    config = GenerationConfig(
-        do_sample=not greedy,
-        temperature=None if greedy else temperature,
-        top_k=None if greedy else 0,
-        top_p=None if greedy else 1.0,
-        max_new_tokens=max_new_tokens,
-        eos_token_id=eos_token_id,
-        pad_token_id=eos_token_id,
-        use_cache=use_cache,  # False only to measure what the KV cache buys (bench/bench_generation.py)
-    )
+    """Sample (or greedily decode) one response per left-padded prompt, stopping each row at its first eos."""
     was_training = model.training
     model.eval()
-    sequences = model.generate(input_ids=input_ids, attention_mask=attention_mask, generation_config=config)
+    batch = input_ids.shape[0]
+    cache = {_cache_argument(model): DynamicCache(), "use_cache": True}
+    positions = position_ids_from_mask(attention_mask)
+    logits = model(
+        input_ids=input_ids, attention_mask=attention_mask, position_ids=positions, logits_to_keep=1, **cache
+    )
+    logits = logits.logits[:, -1]
+    tokens = torch.full((batch, max_new_tokens), eos_token_id, dtype=torch.long, device=input_ids.device)
+    finished = torch.zeros(batch, dtype=torch.bool, device=input_ids.device)
+    next_position = positions[:, -1:] + 1
+    mask = attention_mask
+    for step in range(max_new_tokens):
+        token = logits.argmax(-1) if greedy else sample_tokens(logits, temperature, generator)
+        token = token.masked_fill(finished, eos_token_id)  # a finished row only pads
+        tokens[:, step] = token
+        finished |= token == eos_token_id
+        if step == max_new_tokens - 1 or bool(finished.all()):
+            tokens = tokens[:, : step + 1]
+            break
+        mask = torch.cat([mask, mask.new_ones(batch, 1)], dim=1)
+        logits = model(input_ids=token[:, None], attention_mask=mask, position_ids=next_position, **cache).logits[:, -1]
+        next_position = next_position + 1
     model.train(was_training)
-    response = sequences[:, input_ids.shape[1] :]
-    # Generation stops at the first eos, so the first eos ends the response; what follows is padding.
-    is_eos = response == eos_token_id
-    finished = is_eos.any(-1)
-    lengths = torch.where(finished, is_eos.int().argmax(-1) + 1, response.shape[1])
-    response_mask = (torch.arange(response.shape[1], device=response.device) < lengths[:, None]).long()
+    is_eos = tokens == eos_token_id
+    lengths = torch.where(finished, is_eos.int().argmax(-1) + 1, tokens.shape[1])
+    response_mask = (torch.arange(tokens.shape[1], device=tokens.device) < lengths[:, None]).long()
     return Rollout(
-        input_ids=sequences,
+        input_ids=torch.cat([input_ids, tokens], dim=1),
         attention_mask=torch.cat([attention_mask, response_mask], dim=1),
         response_mask=response_mask,
         finished=finished,
@@ -79,19 +105,18 @@ def generate(
 
 
 def response_logprobs(model: PreTrainedModel, rollout: Rollout, temperature: float = 1.0) -> Tensor:
-    """log pi(y_t | x, y_<t) of every response token, ``[B, R]`` (padding positions hold junk; mask them).
+    """log pi(y_t | x, y_<t) of every response token, ``[B, R]``, from an fp32 LM head (padding holds junk; mask it).
 
-    Only the response positions go through the LM head (``logits_to_keep``), which is most of the memory.
+    Only the response positions go through the LM head, which is most of the memory.
     """
     num_response = rollout.response_mask.shape[1]
-    logits = model(
+    hidden = model.base_model(
         input_ids=rollout.input_ids,
         attention_mask=rollout.attention_mask,
         position_ids=position_ids_from_mask(rollout.attention_mask),
-        logits_to_keep=num_response + 1,
         use_cache=False,
-    ).logits[:, :-1]
-    logits = logits.float() / temperature
+    ).last_hidden_state[:, -num_response - 1 : -1]
+    logits = lm_logits_fp32(model, hidden) / temperature
     targets = rollout.response_ids
     return -F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1), reduction="none").view_as(
         targets

@@ -1,4 +1,4 @@
-"""The one factory for every model, tokenizer and optimizer the project builds, and the reward-model forward pass.
+"""The one factory for every model and tokenizer the project builds, and the forward passes that read them.
 
 A model path is one of: a Hugging Face Hub id (the default, ``HuggingFaceTB/SmolLM2-135M-Instruct``), a local
 directory written by ``save_pretrained``, or a ``.gguf`` file (dequantized by transformers; needs ``gguf``).
@@ -13,6 +13,7 @@ from pathlib import Path
 
 import torch
 from torch import Tensor
+from torch.nn import functional as F
 from transformers import (
     AutoModelForCausalLM,
     AutoModelForSequenceClassification,
@@ -20,6 +21,9 @@ from transformers import (
     PreTrainedModel,
     PreTrainedTokenizerBase,
 )
+from transformers import logging as transformers_logging
+
+from rlhf.paths import InputError, require_local_or_hub
 
 DEFAULT_MODEL = "HuggingFaceTB/SmolLM2-135M-Instruct"
 
@@ -30,40 +34,32 @@ DISTRIBUTION_HEAD = "distribution"
 NUM_SCORES = 10  # the distributional head predicts p(s) for s = 1..10
 
 
-def looks_like_path(path: str) -> bool:
-    """Hub ids are ``owner/name``; anything else with path syntax is meant to be on disk."""
-    return (
-        path.startswith((".", "/", "~"))
-        or path.count("/") > 1
-        or path.endswith((".gguf", ".json", ".jsonl", ".gz", ".parquet"))
-        or "\\" in path
-    )
-
-
 def resolve_model_path(path: str) -> tuple[str, dict]:
     """Return ``(name_or_dir, extra from_pretrained kwargs)`` for a Hub id, a directory or a ``.gguf`` file."""
-    expanded = os.path.expanduser(path)
-    if os.path.exists(expanded):
-        if expanded.endswith(".gguf"):
-            if importlib.util.find_spec("gguf") is None:
-                raise ImportError(
-                    f"{path} is a GGUF file, which needs the optional package 'gguf': pip install -e '.[gguf]'"
-                )
-            return os.path.dirname(os.path.abspath(expanded)), {"gguf_file": os.path.basename(expanded)}
-        return expanded, {}
-    if looks_like_path(path):
-        raise FileNotFoundError(f"model path {path!r} does not exist (expected a Hub id, a directory or a .gguf file)")
-    return path, {}
+    local = require_local_or_hub(path, "model path")
+    if local is None:
+        return path, {}
+    if local.endswith(".gguf"):
+        if importlib.util.find_spec("gguf") is None:
+            raise InputError(
+                f"{path} is a GGUF file, which needs the optional package 'gguf': pip install -e '.[gguf]'"
+            )
+        return os.path.dirname(os.path.abspath(local)), {"gguf_file": os.path.basename(local)}
+    if not os.path.isdir(local):
+        raise InputError(
+            f"model path {path!r} is a file but not a .gguf file (expected a directory, a .gguf or a Hub id)"
+        )
+    return local, {}
 
 
 def load_tokenizer(path: str = DEFAULT_MODEL) -> PreTrainedTokenizerBase:
     """Load a chat tokenizer; pad falls back to eos (SmolLM2 already has pad == eos == ``<|im_end|>``)."""
     name, kwargs = resolve_model_path(path)
     if "gguf_file" in kwargs:
-        raise ValueError(f"tokenizer path {path!r} is a GGUF file; point the tokenizer at the original tokenizer files")
+        raise InputError(f"tokenizer path {path!r} is a GGUF file; point the tokenizer at the original tokenizer files")
     tokenizer = AutoTokenizer.from_pretrained(name)
     if not tokenizer.chat_template:
-        raise ValueError(f"tokenizer at {path!r} has no chat template; this project needs a chat (instruct) tokenizer")
+        raise InputError(f"tokenizer at {path!r} has no chat template; this project needs a chat (instruct) tokenizer")
     if tokenizer.pad_token_id is None:
         tokenizer.pad_token = tokenizer.eos_token
     return tokenizer
@@ -72,7 +68,7 @@ def load_tokenizer(path: str = DEFAULT_MODEL) -> PreTrainedTokenizerBase:
 def _dtype(name: str) -> torch.dtype:
     dtype = getattr(torch, name, None)
     if not isinstance(dtype, torch.dtype):
-        raise ValueError(f"unknown dtype {name!r}; use e.g. 'float32', 'bfloat16' or 'float16'")
+        raise InputError(f"unknown dtype {name!r}; use e.g. 'float32', 'bfloat16' or 'float16'")
     return dtype
 
 
@@ -103,12 +99,20 @@ def load_reward_model(path: str, pad_token_id: int, head: str | None = None, dty
     exported_head = _exported_head(os.path.expanduser(path))
     if exported_head is not None:
         if head is not None and head != exported_head:
-            raise ValueError(f"{path!r} is a {exported_head!r} reward model, not {head!r}")
+            raise InputError(f"{path!r} is a {exported_head!r} reward model, not {head!r}")
         head = exported_head
     if head not in (SCALAR_HEAD, DISTRIBUTION_HEAD):
-        raise ValueError(f"{path!r} is not an exported reward model; say which head to build: scalar or distribution")
+        raise InputError(f"{path!r} is not an exported reward model; say which head to build: scalar or distribution")
     num_labels = 1 if head == SCALAR_HEAD else NUM_SCORES
-    model = _from_pretrained(AutoModelForSequenceClassification, path, dtype, num_labels=num_labels)
+    if exported_head is None:  # a new head: transformers' "score.weight newly initialized" warning is expected
+        verbosity = transformers_logging.get_verbosity()
+        transformers_logging.set_verbosity_error()
+        try:
+            model = _from_pretrained(AutoModelForSequenceClassification, path, dtype, num_labels=num_labels)
+        finally:
+            transformers_logging.set_verbosity(verbosity)
+    else:
+        model = _from_pretrained(AutoModelForSequenceClassification, path, dtype, num_labels=num_labels)
     model.config.pad_token_id = pad_token_id
     setattr(model.config, REWARD_HEAD_KEY, head)
     return model
@@ -155,8 +159,8 @@ def reward_logits(model: PreTrainedModel, input_ids: Tensor, attention_mask: Ten
     return logits.squeeze(-1) if logits.shape[-1] == 1 else logits
 
 
-def adamw(parameters, lr: float, weight_decay: float = 0.0) -> torch.optim.AdamW:
-    """AdamW with the fused kernel: one pass over all tensors instead of a Python loop over ~270 of them. The
-    same update (tests/test_models.py), several times faster (results/bench/optimizer_cpu.json); Hugging Face's
-    Trainer, and so TRL, uses it by default."""
-    return torch.optim.AdamW(parameters, lr=lr, weight_decay=weight_decay, fused=True)
+def lm_logits_fp32(model: PreTrainedModel, hidden: Tensor) -> Tensor:
+    """The LM head in float32 whatever the autocast: log-probabilities (and so KL estimates) are differences of
+    large logits, and bf16's 8-bit mantissa would make their rounding noise as large as the KLs measured."""
+    with torch.autocast(hidden.device.type, enabled=False):
+        return F.linear(hidden.float(), model.get_output_embeddings().weight.float())

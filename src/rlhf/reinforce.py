@@ -26,32 +26,18 @@ from torch import Tensor
 from tqdm.auto import tqdm
 from transformers import get_constant_schedule_with_warmup
 
+from rlhf.data import require_mode
 from rlhf.evaluation import compare_to_sft
 from rlhf.generation import Rollout, generate, response_logprobs
-from rlhf.losses import (
-    distribution_reward,
-    entropy,
-    expected_score,
-    reinforce_loss,
-    score_std,
-    sequence_kl,
-    update_baseline,
-)
-from rlhf.models import (
-    DEFAULT_MODEL,
-    DISTRIBUTION_HEAD,
-    adamw,
-    load_causal_lm,
-    load_reward_model,
-    load_tokenizer,
-    reward_head,
-    reward_logits,
-)
+from rlhf.losses import reinforce_loss
+from rlhf.models import DEFAULT_MODEL, load_causal_lm, load_reward_model, load_tokenizer, reward_logits
+from rlhf.optim import GradientClipping, adamw
+from rlhf.rewards import read_rewards, sequence_kl, shaped_reward, update_baseline
 
 FROZEN = ("reference.", "reward_model.")  # reloaded from their paths, never stored in checkpoints
 
 
-class ReinforceModule(L.LightningModule):
+class ReinforceModule(GradientClipping, L.LightningModule):
     """Policy-gradient fine-tuning of the SFT model against a reward model (scalar or distributional).
 
     Args:
@@ -60,23 +46,30 @@ class ReinforceModule(L.LightningModule):
         tokenizer: chat tokenizer (linked from ``data.tokenizer``).
         lr: AdamW learning rate (constant after ``warmup_steps``).
         beta: weight of the KL penalty in the reward.
-        baseline: ``ema`` (default: tracks the improving policy's rewards) or ``mean`` (the paper's running mean
-            of every reward so far, which lags behind as rewards rise and so keeps advantages positive).
+        baseline: ``ema`` (default: tracks the improving policy's rewards), ``mean`` (the paper's running mean
+            of every reward so far, which lags behind as rewards rise and so keeps advantages positive) or
+            ``none`` (b = 0: plain REINFORCE, for the ablation). With standardised rewards it starts at the mean
+            shaped reward of the SFT samples, so the first step's advantages are centred too.
         baseline_momentum: EMA momentum.
         temperature: sampling temperature of rollouts (log-probs use the same).
         max_new_tokens: response budget; a response without eos by then is "unfinished".
         unfinished_penalty: subtracted from the (standardised) RM reward of unfinished responses, whose score is
             read mid-sentence and would otherwise reward rambling.
         reward_functional: how a distributional RM's p(s) becomes a reward (``mean``, ``mean_minus_std``,
-            ``quantile``); ignored for a scalar RM.
-        risk_lambda, quantile: parameters of those functionals.
+            ``quantile``, ``cvar``); ignored for a scalar RM.
+        risk_lambda, quantile: parameters of those functionals (``quantile`` is the level of quantile and CVaR).
         standardize_rewards: divide RM rewards by (and centre them on) statistics of SFT samples measured once
             before training, so beta means the same for RMs of different scales.
         standardization_batches: training batches of SFT samples used for those statistics.
         eval_max_new_tokens: response budget at evaluation (default: ``max_new_tokens``).
         eval_num_samples: sampled responses per held-out prompt (for KL and sampled reward), besides greedy.
         sample_log_every_n_steps: how often rollouts are written to TensorBoard as text.
+        rollout_seed: seed of the rollouts' sampler (default: the run's seed); its state is in every checkpoint,
+            so a resumed run draws the samples an uninterrupted one would have.
+        export_dir: where the trained policy is written (Hugging Face format) at the end of fit.
     """
+
+    data_mode = "prompts"
 
     def __init__(
         self,
@@ -87,12 +80,12 @@ class ReinforceModule(L.LightningModule):
         weight_decay: float = 0.0,
         warmup_steps: int = 0,
         beta: float = 0.05,
-        baseline: Literal["ema", "mean"] = "ema",
+        baseline: Literal["ema", "mean", "none"] = "ema",
         baseline_momentum: float = 0.9,
         temperature: float = 1.0,
         max_new_tokens: int = 256,
         unfinished_penalty: float = 1.0,
-        reward_functional: Literal["mean", "mean_minus_std", "quantile"] = "mean",
+        reward_functional: Literal["mean", "mean_minus_std", "quantile", "cvar"] = "mean",
         risk_lambda: float = 1.0,
         quantile: float = 0.25,
         standardize_rewards: bool = True,
@@ -101,6 +94,8 @@ class ReinforceModule(L.LightningModule):
         eval_num_samples: int = 1,
         sample_log_every_n_steps: int = 50,
         model_dtype: str = "float32",
+        rollout_seed: Optional[int] = None,
+        export_dir: Optional[str] = None,
     ):
         super().__init__()
         self.save_hyperparameters()
@@ -116,6 +111,9 @@ class ReinforceModule(L.LightningModule):
         self.register_buffer("reward_shift", torch.zeros(()))
         self.register_buffer("reward_scale", torch.ones(()))
         self.register_buffer("reward_stats_ready", torch.zeros((), dtype=torch.bool))
+        self.rollout_seed = torch.initial_seed() if rollout_seed is None else rollout_seed  # set by seed_everything
+        self._rollout_generator: Optional[torch.Generator] = None
+        self._rollout_generator_state: Optional[Tensor] = None  # from a checkpoint, applied when the generator is made
         self._sft_cache: dict[tuple[str, int], dict] = {}
         self._eval_records: list[dict] = []
         self._checkpoint_step = 0
@@ -128,50 +126,75 @@ class ReinforceModule(L.LightningModule):
 
     @torch.inference_mode()
     def score_rollout(self, rollout: Rollout) -> dict[str, Tensor]:
-        """RM reward of each response (``score``), plus mean/std/entropy of p(s) for a distributional RM."""
-        out = reward_logits(self.reward_model, rollout.input_ids, rollout.attention_mask)
-        if reward_head(self.reward_model) != DISTRIBUTION_HEAD:
-            return {"score": out.clone()}
-        probs = out.softmax(-1)
+        """The RM's reading of each response: ``score`` (plus mean/std/entropy of p(s) for a distributional RM)."""
         hp = self.hparams
+        output = reward_logits(self.reward_model, rollout.input_ids, rollout.attention_mask)
         return {
-            "score": distribution_reward(probs, hp.reward_functional, hp.risk_lambda, hp.quantile),
-            "score_mean": expected_score(probs),
-            "score_std": score_std(probs),
-            "score_entropy": entropy(probs),
+            k: v.clone() for k, v in read_rewards(output, hp.reward_functional, hp.risk_lambda, hp.quantile).items()
         }
+
+    @property
+    def rollout_generator(self) -> torch.Generator:
+        """The sampler's random state: one per rank, saved in checkpoints, untouched by evaluation."""
+        if self._rollout_generator is None:
+            rank = self.trainer.global_rank if self._trainer is not None else 0
+            self._rollout_generator = torch.Generator(self.device).manual_seed(self.rollout_seed + rank)
+            if self._rollout_generator_state is not None:
+                self._rollout_generator.set_state(self._rollout_generator_state)
+                self._rollout_generator_state = None
+        return self._rollout_generator
 
     def _reduce_sum(self, value: Tensor) -> Tensor:
         return self.trainer.strategy.reduce(value, reduce_op="sum") if self._trainer is not None else value
 
+    def setup(self, stage: str) -> None:
+        require_mode(self.trainer.datamodule, self.data_mode, type(self).__name__)
+
     def on_train_start(self) -> None:
-        """Measure the RM's reward statistics on SFT samples once (restored from the checkpoint on resume)."""
-        if not self.hparams.standardize_rewards or self.reward_stats_ready:
+        """Measure the RM's reward statistics on SFT samples once (restored from the checkpoint on resume), under
+        the training precision, and start the baseline at their mean shaped reward."""
+        hp = self.hparams
+        if not hp.standardize_rewards or self.reward_stats_ready:
             return
-        scores = []
-        loader = self.trainer.datamodule.train_dataloader()
-        batches = itertools.islice(loader, self.hparams.standardization_batches)
-        for batch in tqdm(
-            batches,
-            desc="RM statistics on SFT samples",
-            total=self.hparams.standardization_batches,
-            disable=not self.trainer.is_global_zero,
-        ):
-            ids, mask = batch["input_ids"].to(self.device), batch["attention_mask"].to(self.device)
-            rollout = generate(
-                self.policy, ids, mask, self.eos_token_id, self.hparams.max_new_tokens, self.hparams.temperature
-            )
-            scores.append(self.score_rollout(rollout)["score"].float())
-        scores = torch.cat(scores)
+        scores, finished = [], []
+        datamodule, rank, world = self.trainer.datamodule, self.trainer.global_rank, self.trainer.world_size
+        loader = datamodule.loader("train", batch_size=datamodule.hparams.batch_size)
+        batches = itertools.islice(loader, rank, world * hp.standardization_batches, world)  # each rank its own
+        with self.trainer.precision_plugin.forward_context():
+            for batch in tqdm(
+                batches,
+                desc="RM statistics on SFT samples",
+                total=hp.standardization_batches,
+                disable=not self.trainer.is_global_zero,
+            ):
+                ids, mask = batch["input_ids"].to(self.device), batch["attention_mask"].to(self.device)
+                rollout = generate(
+                    self.policy,
+                    ids,
+                    mask,
+                    self.eos_token_id,
+                    hp.max_new_tokens,
+                    hp.temperature,
+                    generator=self.rollout_generator,
+                )
+                scores.append(self.score_rollout(rollout)["score"].float())
+                finished.append(rollout.finished)
+        scores, finished = torch.cat(scores), torch.cat(finished)
         n = self._reduce_sum(torch.tensor(float(scores.numel()), device=self.device))
-        total = self._reduce_sum(scores.sum())
-        mean = total / n
+        mean = self._reduce_sum(scores.sum()) / n
         var = self._reduce_sum(((scores - mean) ** 2).sum()) / (n - 1).clamp(min=1)
         self.reward_shift.fill_(mean.item())
         self.reward_scale.fill_(var.sqrt().clamp(min=1e-6).item())
         self.reward_stats_ready.fill_(True)
+        sft_rewards = shaped_reward(
+            scores, finished, torch.zeros_like(scores), self.reward_shift, self.reward_scale, hp.unfinished_penalty
+        )
+        if hp.baseline != "none":  # the SFT samples are the first rewards the baseline sees (KL = 0 for them)
+            self.baseline.fill_((self._reduce_sum(sft_rewards.sum()) / n).item())
+            self.baseline_count.fill_(n.item())
         rank_zero_info(
-            f"RM reward on SFT samples: mean {mean.item():.4f}, std {self.reward_scale.item():.4f} (n={int(n)})"
+            f"RM score on SFT samples: mean {mean.item():.4g}, std {self.reward_scale.item():.4g} (n={int(n)}); "
+            f"{1 - finished.float().mean().item():.0%} unfinished; baseline starts at {self.baseline.item():.4g}"
         )
 
     # ---------------------------------------------------------------------------------------- training
@@ -188,6 +211,7 @@ class ReinforceModule(L.LightningModule):
                 self.eos_token_id,
                 hp.max_new_tokens,
                 hp.temperature,
+                generator=self.rollout_generator,
             )
         with profile("[ReinforceModule]reference_logprobs"), torch.inference_mode():
             reference_logprobs = response_logprobs(self.reference, rollout, hp.temperature)
@@ -198,9 +222,9 @@ class ReinforceModule(L.LightningModule):
         mask = rollout.response_mask.float()
 
         kl = sequence_kl(policy_logprobs.detach(), reference_logprobs, mask)
-        rm_reward = (scores["score"] - self.reward_shift) / self.reward_scale
-        rm_reward = rm_reward - hp.unfinished_penalty * (~rollout.finished).float()
-        rewards = rm_reward - hp.beta * kl
+        rewards = shaped_reward(
+            scores["score"], rollout.finished, kl, self.reward_shift, self.reward_scale, hp.unfinished_penalty, hp.beta
+        )
         advantages = rewards - self.baseline
         loss = reinforce_loss((policy_logprobs * mask).sum(-1), advantages)
 
@@ -217,8 +241,8 @@ class ReinforceModule(L.LightningModule):
         metrics = {
             "loss": loss.detach(),
             "reward": rewards.mean(),
+            "reward_std": rewards.std() if rewards.numel() > 1 else torch.zeros(()),
             "rm_score": scores["score"].mean(),
-            "rm_reward_standardized": rm_reward.mean(),
             "kl": kl.mean(),
             "baseline": self.baseline,
             "advantage_mean": advantages.mean(),
@@ -253,15 +277,24 @@ class ReinforceModule(L.LightningModule):
         scheduler = get_constant_schedule_with_warmup(optimizer, self.hparams.warmup_steps)
         return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "interval": "step"}}
 
+    def on_fit_end(self) -> None:
+        if self.hparams.export_dir and self.trainer.is_global_zero:
+            self.policy.save_pretrained(self.hparams.export_dir)
+            self.tokenizer.save_pretrained(self.hparams.export_dir)
+            rank_zero_info(f"policy after {self.global_step} steps saved to {self.hparams.export_dir}")
+
     # ------------------------------------------------------------------------------------- checkpoints
 
     def on_save_checkpoint(self, checkpoint: dict) -> None:
         checkpoint["state_dict"] = {k: v for k, v in checkpoint["state_dict"].items() if not k.startswith(FROZEN)}
+        checkpoint["rollout_generator"] = self.rollout_generator.get_state()
 
     def on_load_checkpoint(self, checkpoint: dict) -> None:
         frozen = {k: v for k, v in self.state_dict().items() if k.startswith(FROZEN)}
         checkpoint["state_dict"].update(frozen)
         self._checkpoint_step = checkpoint.get("global_step", 0)  # validate/test do not restore global_step
+        self._rollout_generator_state = checkpoint.get("rollout_generator")
+        self._rollout_generator = None
 
     @property
     def evaluated_step(self) -> int:
@@ -270,8 +303,12 @@ class ReinforceModule(L.LightningModule):
     # -------------------------------------------------------------------------------------- evaluation
 
     @torch.inference_mode()
-    def evaluate_responses(self, model, batch: dict, with_kl: bool) -> list[dict]:
-        """Greedy response per prompt scored by the RM, plus ``eval_num_samples`` samples for reward and KL."""
+    def evaluate_responses(self, model, batch: dict, with_kl: bool, batch_idx: int) -> list[dict]:
+        """Greedy response per prompt scored by the RM, plus ``eval_num_samples`` samples for reward and KL.
+
+        Samples come from a generator seeded by the batch, the same for the policy and SFT (common random numbers:
+        less noise in their difference) and apart from the training rollouts' random state.
+        """
         hp = self.hparams
         budget = hp.eval_max_new_tokens or hp.max_new_tokens
         ids, mask = batch["input_ids"], batch["attention_mask"]
@@ -284,6 +321,7 @@ class ReinforceModule(L.LightningModule):
                 "length": float(greedy.response_lengths[i]),
                 "unfinished": float(not greedy.finished[i]),
                 **{k: v[i].item() for k, v in scores.items() if k != "score"},
+                "response_ids": greedy.response_ids[i][greedy.response_mask[i].bool()].tolist(),
                 "prompt": self.tokenizer.decode(ids[i][mask[i].bool()], skip_special_tokens=False),
                 "response": self.tokenizer.decode(
                     greedy.response_ids[i][greedy.response_mask[i].bool()], skip_special_tokens=True
@@ -300,6 +338,7 @@ class ReinforceModule(L.LightningModule):
                 self.eos_token_id,
                 budget,
                 hp.temperature,
+                generator=torch.Generator(ids.device).manual_seed(self.rollout_seed + 1_000_003 * (batch_idx + 1)),
             )
             sampled_reward = self.score_rollout(sampled)["score"].view(-1, k).mean(-1)
             for record, r in zip(records, sampled_reward):
@@ -315,12 +354,12 @@ class ReinforceModule(L.LightningModule):
                     record["kl"] = value.item()
         return records
 
-    def _eval_step(self, batch: dict, stage: str) -> None:
-        policy_records = self.evaluate_responses(self.policy, batch, with_kl=True)
+    def _eval_step(self, batch: dict, stage: str, batch_idx: int) -> None:
+        policy_records = self.evaluate_responses(self.policy, batch, with_kl=True, batch_idx=batch_idx)
         missing = [i for i, r in enumerate(policy_records) if (stage, r["index"]) not in self._sft_cache]
         if missing:  # the SFT model's answers never change: compute once, reuse at every evaluation
             sub = {k: v[missing] for k, v in batch.items()}
-            for record in self.evaluate_responses(self.reference, sub, with_kl=False):
+            for record in self.evaluate_responses(self.reference, sub, with_kl=False, batch_idx=batch_idx):
                 self._sft_cache[(stage, record["index"])] = record
         for record in policy_records:
             self._eval_records.append({"policy": record, "sft": self._sft_cache[(stage, record["index"])]})
@@ -338,7 +377,8 @@ class ReinforceModule(L.LightningModule):
         sft = {
             k: torch.tensor([r["sft"][k] for r in records if k in r["sft"]]) for k in numeric if k in records[0]["sft"]
         }
-        summary = compare_to_sft(policy, sft)
+        identical = torch.tensor([r["policy"]["response_ids"] == r["sft"]["response_ids"] for r in records])
+        summary = compare_to_sft(policy, sft, identical)
         self.log(f"{stage}/reward", summary["policy"]["reward"]["mean"])
         self.log(f"{stage}/reward_sft", summary["sft"]["reward"]["mean"])
         self.log(f"{stage}/reward_gain", summary["reward_gain"]["mean"], prog_bar=True)
@@ -367,18 +407,20 @@ class ReinforceModule(L.LightningModule):
             for r in sorted(records, key=lambda r: r["policy"]["index"]):
                 f.write(json.dumps(r) + "\n")
         gain, win_rate = summary["reward_gain"], summary["win_rate_vs_sft"]["mean"]
+        low, high = gain["ci95"]
         rank_zero_info(
-            f"{stage}: RM reward gain over SFT {gain['mean']:+.4f} {gain['ci95']}, win rate {win_rate:.3f} -> {path}"
+            f"{stage}: RM reward gain over SFT {gain['mean']:+.3g} [{low:+.3g}, {high:+.3g}], "
+            f"win rate {win_rate:.3f} ({int(identical.sum())} identical responses count as ties) -> {path}"
         )
 
     def validation_step(self, batch: dict, batch_idx: int) -> None:
-        self._eval_step(batch, "val")
+        self._eval_step(batch, "val", batch_idx)
 
     def on_validation_epoch_end(self) -> None:
         self._eval_epoch_end("val")
 
     def test_step(self, batch: dict, batch_idx: int) -> None:
-        self._eval_step(batch, "test")
+        self._eval_step(batch, "test", batch_idx)
 
     def on_test_epoch_end(self) -> None:
         self._eval_epoch_end("test")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from dataclasses import dataclass
 from typing import Literal, Optional
 
 import lightning as L
@@ -15,33 +16,29 @@ from torchmetrics import CatMetric, MeanMetric
 from torchmetrics.classification import BinaryCalibrationError
 from transformers import get_linear_schedule_with_warmup
 
+from rlhf.data import require_mode
 from rlhf.evaluation import mean_with_ci
-from rlhf.losses import (
-    bradley_terry_loss,
-    entropy,
-    expected_score,
-    log_preference_probability,
-    rating_nll,
-    rating_to_score,
-    score_std,
-)
-from rlhf.models import (
-    DEFAULT_MODEL,
-    DISTRIBUTION_HEAD,
-    SCALAR_HEAD,
-    adamw,
-    load_reward_model,
-    load_tokenizer,
-    reward_logits,
-)
+from rlhf.losses import bradley_terry_loss, log_preference_probability, rating_nll, rating_to_score
+from rlhf.models import DEFAULT_MODEL, DISTRIBUTION_HEAD, SCALAR_HEAD, load_reward_model, load_tokenizer, reward_logits
+from rlhf.optim import GradientClipping, adamw
+from rlhf.rewards import entropy, expected_score, score_std
 
 
-def _half_credit(margin: Tensor) -> Tensor:
-    """1 if the chosen response wins, 0 if it loses, 1/2 on a tie."""
-    return (margin > 0).float() + 0.5 * (margin == 0).float()
+def half_credit(p_chosen_wins: Tensor) -> Tensor:
+    """1 if the RM prefers the chosen response, 0 if the rejected one, 1/2 if it cannot tell."""
+    return (p_chosen_wins > 0.5).float() + 0.5 * (p_chosen_wins == 0.5).float()
 
 
-class RewardModelModule(L.LightningModule):
+@dataclass
+class PairResult:
+    """What an RM's loss says about a batch of pairs."""
+
+    loss: Tensor
+    p_chosen_wins: Tensor  # [B]: the RM's probability that the chosen response is preferred
+    metrics: dict[str, Tensor]  # detached, to log
+
+
+class RewardModelModule(GradientClipping, L.LightningModule):
     """Scalar reward model r(x, y), trained with the Bradley-Terry loss on (chosen, rejected) pairs.
 
     Args:
@@ -53,6 +50,7 @@ class RewardModelModule(L.LightningModule):
     """
 
     head = SCALAR_HEAD
+    data_mode = "pairs"
 
     def __init__(
         self,
@@ -69,27 +67,26 @@ class RewardModelModule(L.LightningModule):
         self.tokenizer = load_tokenizer(tokenizer)
         self.model = load_reward_model(model, self.tokenizer.pad_token_id, head=self.head, dtype=model_dtype).train()
         self.eval_accuracy = MeanMetric()
-        self.eval_margin = MeanMetric()
+        self.eval_p_chosen_wins = MeanMetric()
         self.eval_outcomes = CatMetric()  # per-pair win/loss, for a confidence interval of the accuracy
         self._checkpoint_step = 0
 
     # ------------------------------------------------------------------------------------------- model
 
     def score_pairs(self, batch: dict) -> tuple[Tensor, Tensor]:
-        """Head outputs for chosen and rejected, from one forward pass over both."""
-        ids = torch.cat([batch["chosen_input_ids"], batch["rejected_input_ids"]])
-        mask = torch.cat([batch["chosen_attention_mask"], batch["rejected_attention_mask"]])
-        out = reward_logits(self.model, ids, mask)
-        return out.chunk(2)
+        """Head outputs for the chosen and the rejected responses, from one forward pass over the stacked batch."""
+        return reward_logits(self.model, batch["input_ids"], batch["attention_mask"]).chunk(2)
 
-    def pair_loss(self, chosen: Tensor, rejected: Tensor, batch: dict) -> tuple[Tensor, dict, Tensor]:
-        """``(loss, metrics to log, margin whose sign says which response the RM prefers)``."""
+    def pair_loss(self, chosen: Tensor, rejected: Tensor, batch: dict) -> PairResult:
         margin = chosen - rejected
         rewards = torch.cat([chosen, rejected]).detach()
-        metrics = {"margin": margin.mean(), "reward_mean": rewards.mean(), "reward_std": rewards.std()}
-        return bradley_terry_loss(chosen, rejected), metrics, margin
+        metrics = {"margin": margin.detach().mean(), "reward_mean": rewards.mean(), "reward_std": rewards.std()}
+        return PairResult(bradley_terry_loss(chosen, rejected), torch.sigmoid(margin.detach()), metrics)
 
     # ------------------------------------------------------------------------------------------- steps
+
+    def setup(self, stage: str) -> None:
+        require_mode(self.trainer.datamodule, self.data_mode, type(self).__name__)
 
     def on_train_batch_start(self, batch: dict, batch_idx: int) -> None:
         self._step_started = time.perf_counter()
@@ -97,35 +94,35 @@ class RewardModelModule(L.LightningModule):
     def on_train_batch_end(self, outputs, batch: dict, batch_idx: int) -> None:
         """Throughput of the whole step (forward, backward, optimizer), in pairs and real (non-pad) tokens."""
         seconds = time.perf_counter() - self._step_started
-        tokens = batch["chosen_attention_mask"].sum() + batch["rejected_attention_mask"].sum()
-        pairs = batch["chosen_attention_mask"].shape[0]
+        tokens = batch["attention_mask"].sum()
+        pairs = batch["attention_mask"].shape[0] // 2
         self.log_dict({"train/tokens_per_s": tokens.float() / seconds, "train/pairs_per_s": pairs / seconds})
 
     def training_step(self, batch: dict, batch_idx: int) -> Tensor:
-        loss, metrics, margin = self.pair_loss(*self.score_pairs(batch), batch)
-        metrics = {"loss": loss, "accuracy": _half_credit(margin.detach()).mean(), **metrics}
-        self.log_dict({f"train/{k}": v for k, v in metrics.items()}, prog_bar=False)
-        self.log("train_loss", loss, prog_bar=True, logger=False)
-        return loss
+        result = self.pair_loss(*self.score_pairs(batch), batch)
+        metrics = {"loss": result.loss.detach(), "accuracy": half_credit(result.p_chosen_wins).mean(), **result.metrics}
+        self.log_dict({f"train/{k}": v for k, v in metrics.items()})
+        self.log("train_loss", result.loss.detach(), prog_bar=True, logger=False)
+        return result.loss
 
     def _eval_step(self, batch: dict, stage: str) -> None:
         chosen, rejected = self.score_pairs(batch)
-        loss, metrics, margin = self.pair_loss(chosen, rejected, batch)
-        self.update_eval_metrics(chosen, rejected, margin)
-        self.log(f"{stage}/loss", loss, sync_dist=True)
-        self.log_dict({f"{stage}/{k}": v for k, v in metrics.items() if k != "margin"}, sync_dist=True)
+        result = self.pair_loss(chosen, rejected, batch)
+        self.update_eval_metrics(chosen, rejected, result)
+        self.log(f"{stage}/loss", result.loss, sync_dist=True)
+        self.log_dict({f"{stage}/{k}": v for k, v in result.metrics.items()}, sync_dist=True)
 
-    def update_eval_metrics(self, chosen: Tensor, rejected: Tensor, margin: Tensor) -> None:
-        outcomes = _half_credit(margin)
+    def update_eval_metrics(self, chosen: Tensor, rejected: Tensor, result: PairResult) -> None:
+        outcomes = half_credit(result.p_chosen_wins)
         self.eval_accuracy.update(outcomes)
-        self.eval_margin.update(margin)
+        self.eval_p_chosen_wins.update(result.p_chosen_wins)
         self.eval_outcomes.update(outcomes)
 
     def _eval_epoch_end(self, stage: str) -> None:
         self.log(f"{stage}/accuracy", self.eval_accuracy.compute(), prog_bar=True)
-        self.log(f"{stage}/margin", self.eval_margin.compute())
+        self.log(f"{stage}/p_chosen_wins", self.eval_p_chosen_wins.compute())
         outcomes = self.eval_outcomes.compute()
-        for metric in (self.eval_accuracy, self.eval_margin, self.eval_outcomes):
+        for metric in (self.eval_accuracy, self.eval_p_chosen_wins, self.eval_outcomes):
             metric.reset()
         log_dir = self.trainer.log_dir  # a collective call under DDP: every rank must make it
         if self.trainer.is_global_zero and not self.trainer.sanity_checking and log_dir:
@@ -134,7 +131,11 @@ class RewardModelModule(L.LightningModule):
             path = os.path.join(log_dir, f"rm_{stage}_step{step}.json")
             with open(path, "w") as f:
                 json.dump(report, f, indent=2)
-            rank_zero_info(f"{stage} accuracy {report['accuracy']['mean']:.4f} {report['accuracy']['ci95']} -> {path}")
+            acc = report["accuracy"]
+            rank_zero_info(
+                f"{stage} accuracy {acc['mean']:.3f} [{acc['ci95'][0]:.3f}, {acc['ci95'][1]:.3f}] "
+                f"(n={acc['n']}) -> {path}"
+            )
 
     def validation_step(self, batch: dict, batch_idx: int) -> None:
         self._eval_step(batch, "val")
@@ -212,39 +213,37 @@ class DistributionalRewardModule(RewardModelModule):
         self.eval_calibration = BinaryCalibrationError(n_bins=10)
         self.eval_expected_scores = CatMetric()
 
-    def pair_loss(self, chosen: Tensor, rejected: Tensor, batch: dict) -> tuple[Tensor, dict, Tensor]:
+    def pair_loss(self, chosen: Tensor, rejected: Tensor, batch: dict) -> PairResult:
         hp = self.hparams
         log_p_win = log_preference_probability(chosen, rejected, hp.comparison, hp.tau)
         pairwise = -log_p_win.mean()
-        probs = torch.cat([chosen, rejected]).float().softmax(-1)
+        logits = torch.cat([chosen, rejected])
+        probs = logits.float().softmax(-1)
         sample_entropy = entropy(probs)
         loss = pairwise
         if hp.entropy_weight:
             spread = sample_entropy.mean() if hp.entropy_on == "sample" else entropy(probs.mean(0))
             loss = loss - hp.entropy_weight * spread
-        ratings = torch.cat([batch["chosen_rating"], batch["rejected_rating"]])
         if hp.rating_weight:
-            scores = rating_to_score(ratings, *hp.rating_range)
-            loss = loss + hp.rating_weight * rating_nll(torch.cat([chosen, rejected]), scores)
-        expected = expected_score(probs.detach())
+            loss = loss + hp.rating_weight * rating_nll(logits, rating_to_score(batch["ratings"], *hp.rating_range))
+        probs = probs.detach()
+        expected = expected_score(probs)
         n = chosen.shape[0]
-        p_win = log_p_win.detach().exp()
         metrics = {
             "pairwise_loss": pairwise.detach(),
-            "p_win": p_win.mean(),
-            "accuracy_expected": _half_credit(expected[:n] - expected[n:]).mean(),
+            "p_win": log_p_win.detach().exp().mean(),
+            "accuracy_expected": half_credit(torch.sigmoid(expected[:n] - expected[n:])).mean(),
             "entropy": sample_entropy.detach().mean(),
-            "score_std": score_std(probs.detach()).mean(),
-            "extreme_mass": (probs[:, 0] + probs[:, -1]).detach().mean(),
+            "score_std": score_std(probs).mean(),
+            "extreme_mass": (probs[:, 0] + probs[:, -1]).mean(),
             "expected_score": expected.mean(),
         }
-        # Accuracy by P(y_w > y_l) > 1/2: the sign of p_win - 1/2 plays the role of the scalar RM's margin.
-        return loss, metrics, p_win - 0.5
+        return PairResult(loss, log_p_win.detach().exp(), metrics)
 
-    def update_eval_metrics(self, chosen: Tensor, rejected: Tensor, margin: Tensor) -> None:
-        super().update_eval_metrics(chosen, rejected, margin)
+    def update_eval_metrics(self, chosen: Tensor, rejected: Tensor, result: PairResult) -> None:
+        super().update_eval_metrics(chosen, rejected, result)
         # Calibration of P(y_w > y_l) needs both classes: count each pair in both orders.
-        p_win = margin + 0.5
+        p_win = result.p_chosen_wins
         labels = torch.cat([torch.ones_like(p_win), torch.zeros_like(p_win)]).long()
         self.eval_calibration.update(torch.cat([p_win, 1 - p_win]), labels)
         self.eval_expected_scores.update(expected_score(torch.cat([chosen, rejected]).float().softmax(-1)))

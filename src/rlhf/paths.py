@@ -1,0 +1,80 @@
+"""Where models and data come from: a local path or a Hugging Face Hub id, and the errors a user can act on.
+
+Every loader in the project resolves its argument here, so "not found", "looks like a path but is not there"
+and "no Hub" read the same everywhere and fail in a second instead of after a minute of network retries.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from urllib.parse import urlparse
+
+OFFLINE_HELP = "see README.md, 'Local files and offline use'"
+
+
+class InputError(ValueError):
+    """Bad input from the user (a path, a file, a setting). Its message is the whole story: ``cli.py`` prints
+    it as one line (set ``RLHF_TRACEBACK=1`` for the traceback)."""
+
+
+def looks_like_path(path: str) -> bool:
+    """Hub ids are ``owner/name``; anything else with path syntax is meant to be on disk."""
+    return (
+        path.startswith((".", "/", "~"))
+        or path.count("/") > 1
+        or path.endswith((".gguf", ".json", ".jsonl", ".gz", ".parquet", ".yaml"))
+        or "\\" in path
+    )
+
+
+def local_path(path: str) -> str | None:
+    """The expanded local path if ``path`` exists on disk, else None (a Hub id or a missing file)."""
+    expanded = os.path.expanduser(path)
+    return expanded if os.path.exists(expanded) else None
+
+
+def require_local_or_hub(path: str, what: str) -> str | None:
+    """Return the local path, or None for a Hub id that the Hub can serve; raise ``InputError`` otherwise."""
+    found = local_path(path)
+    if found is not None:
+        return found
+    if looks_like_path(path):
+        raise InputError(f"{what} {path!r} does not exist (expected a local path or a Hub id 'owner/name')")
+    if path.count("/") != 1 or not all(path.split("/")):
+        raise InputError(f"{what} {path!r} is neither an existing local path nor a Hub id 'owner/name'")
+    require_hub(path, what)
+    return None
+
+
+def hub_reachable(timeout: float = 3.0) -> bool:
+    """One TCP connection to the Hub endpoint: answers in seconds where the library would retry for a minute."""
+    if os.environ.get("HF_HUB_OFFLINE", "0").lower() in ("1", "true", "yes"):
+        return False
+    endpoint = urlparse(os.environ.get("HF_ENDPOINT", "https://huggingface.co"))
+    port = endpoint.port or (443 if endpoint.scheme == "https" else 80)
+    try:
+        with socket.create_connection((endpoint.hostname, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def require_hub(name: str, what: str) -> None:
+    if _in_hub_cache(name):
+        return
+    if not hub_reachable():
+        raise InputError(
+            f"{what} {name!r} is not a local path, and the Hugging Face Hub cannot be reached (nor is it cached); "
+            f"pass local files instead: {OFFLINE_HELP}"
+        )
+
+
+def _in_hub_cache(name: str) -> bool:
+    """A model the Hub cache already holds loads without the network."""
+    try:
+        from huggingface_hub import try_to_load_from_cache
+
+        return isinstance(try_to_load_from_cache(name, "config.json"), str)
+    except Exception:  # noqa: BLE001 - any failure here only means "not known to be cached"
+        return False
