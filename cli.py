@@ -11,9 +11,10 @@ import os
 import sys
 import warnings
 
-from lightning.pytorch.callbacks import ProgressBar, TQDMProgressBar
+from lightning.pytorch.callbacks import ProgressBar
 from lightning.pytorch.cli import LightningCLI
 
+from rlhf.callbacks import StepProgressBar
 from rlhf.data import HelpSteerDataModule
 from rlhf.paths import InputError
 
@@ -30,34 +31,6 @@ class _DropAdverts(logging.Filter):
 
 for _name in ("lightning.pytorch.utilities.rank_zero", "lightning.fabric.utilities.rank_zero"):
     logging.getLogger(_name).addFilter(_DropAdverts())
-
-
-class StepProgressBar(TQDMProgressBar):
-    """For step-budgeted runs (``max_epochs: -1``, as REINFORCE): one bar over ``max_steps``, not 'Epoch 19'."""
-
-    @staticmethod
-    def _by_step(trainer) -> bool:
-        return trainer.max_steps > 0 and trainer.max_epochs in (-1, None)
-
-    def on_train_epoch_start(self, trainer, *args) -> None:
-        if not self._by_step(trainer):
-            return super().on_train_epoch_start(trainer, *args)
-        bar = self.train_progress_bar
-        if bar.total != trainer.max_steps:
-            bar.reset(total=trainer.max_steps)
-            bar.n = bar.initial = trainer.global_step
-        bar.set_description("steps")
-
-    def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
-        if not self._by_step(trainer):
-            return super().on_train_batch_end(trainer, pl_module, outputs, batch, batch_idx)
-        self.train_progress_bar.n = trainer.global_step
-        self.train_progress_bar.set_postfix(self.get_metrics(trainer, pl_module))
-        self.train_progress_bar.refresh()
-
-    def on_train_epoch_end(self, trainer, pl_module) -> None:
-        if not self._by_step(trainer):
-            super().on_train_epoch_end(trainer, pl_module)
 
 
 class RLHFCLI(LightningCLI):

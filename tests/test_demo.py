@@ -7,19 +7,15 @@ import subprocess
 from conftest import REPO
 
 
-def latest(root, pattern):
-    return max(root.rglob(pattern), key=lambda p: p.stat().st_mtime)
-
-
-def great_per_response(generations, who):
+def great_per_answer(generations):
     rows = [json.loads(line) for line in generations.read_text().splitlines()]
-    return sum(r[who]["response"].count("great") for r in rows) / len(rows)
+    return sum(r["greedy"]["text"].count("great") for r in rows) / len(rows)
 
 
 def test_demo_pipeline_learns_the_known_rule(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
     result = subprocess.run(
-        ["bash", str(REPO / "scripts" / "demo.sh"), "--trainer.enable_progress_bar=false"],
+        ["bash", str(REPO / "scripts/demo/run.sh"), "--trainer.enable_progress_bar=false"],
         cwd=tmp_path,
         capture_output=True,
         text=True,
@@ -27,15 +23,18 @@ def test_demo_pipeline_learns_the_known_rule(tmp_path):
         env=env,
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    logs = tmp_path / "artifacts" / "demo" / "logs"
+    demo = tmp_path / "artifacts/demo"
     for rm in ("reward_model", "distributional_reward_model"):
-        accuracy = json.loads(latest(logs / rm, "rm_val_step*.json").read_text())["accuracy"]
+        report = max((demo / "logs" / rm).rglob("rm_val_step*.json"), key=lambda p: p.stat().st_mtime)
+        accuracy = json.loads(report.read_text())["accuracy"]
         assert accuracy["ci95"][0] > 0.6, (rm, accuracy)  # well above chance (0.5) on held-out prompts
-    for run in ("reinforce", "reinforce_distributional"):
-        summary = json.loads(latest(logs / run, "val_step*.json").read_text())
-        assert summary["reward_gain"]["ci95"][0] > 0, (
-            run,
-            summary["reward_gain"],
-        )  # RM reward above the initial policy
-        generations = latest(logs / run, "val_step*_generations.jsonl")
-        assert great_per_response(generations, "policy") > great_per_response(generations, "sft") + 1, run
+    table = json.loads((demo / "eval/table.json").read_text())
+    for rm in ("reward_model", "distributional_reward_model"):  # each policy beats SFT under its own RM
+        own = table["policies"][f"trained on {rm}"]["judges"][rm]
+        assert own["gain"] > 0 and own["greedy_win_rate"] > 0.9, (rm, own)
+    scalar = table["policies"]["trained on reward_model"]["judges"]["reward_model"]
+    assert scalar["ci95_hierarchical"][0] > 0, scalar
+    sft = great_per_answer(demo / "eval/sft/generations.jsonl")
+    for rm in ("reward_model", "distributional_reward_model"):
+        assert great_per_answer(demo / f"eval/{rm}/seed0/generations.jsonl") > sft + 1, rm
+    assert "demo done in" in result.stdout and "=== demo: scalar reward model" in result.stdout

@@ -26,7 +26,6 @@ def make_module(tiny_model, scalar_rm, cls=ReinforceModule, **kwargs):
         reward_model=scalar_rm,
         tokenizer=tiny_model,
         max_new_tokens=8,
-        eval_num_samples=0,
         standardization_batches=1,
         sample_log_every_n_steps=0,
     )

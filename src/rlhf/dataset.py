@@ -250,6 +250,7 @@ def encode_pairs(tokenizer, rows: list[dict], max_length: int, name: str = "pair
                 "rejected_ids": prompt + r,
                 "chosen_rating": rating(row, "chosen"),
                 "rejected_rating": rating(row, "rejected"),
+                "prompt_hash": prompt_hash(row),
             }
         )
     if not items:

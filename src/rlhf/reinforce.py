@@ -1,4 +1,4 @@
-"""REINFORCE with a moving-average baseline (Ahmadian et al. 2024, "Back to Basics"), and evaluation against SFT.
+"""REINFORCE with a moving-average baseline (Ahmadian et al. 2024, "Back to Basics").
 
 Each response is one action. For a prompt x and a sampled response y:
 
@@ -13,21 +13,17 @@ from __future__ import annotations
 
 import copy
 import itertools
-import json
-import os
 import time
 from typing import Literal, Optional
 
 import lightning as L
 import torch
-import torch.distributed as dist
 from lightning.pytorch.utilities import rank_zero_info
 from torch import Tensor
 from tqdm.auto import tqdm
 from transformers import get_constant_schedule_with_warmup
 
 from rlhf.data import require_mode
-from rlhf.evaluation import compare_to_sft
 from rlhf.generation import Rollout, generate, response_logprobs
 from rlhf.losses import reinforce_loss
 from rlhf.models import DEFAULT_MODEL, load_causal_lm, load_reward_model, load_tokenizer, reward_logits
@@ -61,8 +57,6 @@ class ReinforceModule(GradientClipping, L.LightningModule):
         standardize_rewards: divide RM rewards by (and centre them on) statistics of SFT samples measured once
             before training, so beta means the same for RMs of different scales.
         standardization_batches: training batches of SFT samples used for those statistics.
-        eval_max_new_tokens: response budget at evaluation (default: ``max_new_tokens``).
-        eval_num_samples: sampled responses per held-out prompt (for KL and sampled reward), besides greedy.
         sample_log_every_n_steps: how often rollouts are written to TensorBoard as text.
         rollout_seed: seed of the rollouts' sampler (default: the run's seed); its state is in every checkpoint,
             so a resumed run draws the samples an uninterrupted one would have.
@@ -90,8 +84,6 @@ class ReinforceModule(GradientClipping, L.LightningModule):
         quantile: float = 0.25,
         standardize_rewards: bool = True,
         standardization_batches: int = 4,
-        eval_max_new_tokens: Optional[int] = None,
-        eval_num_samples: int = 1,
         sample_log_every_n_steps: int = 50,
         model_dtype: str = "float32",
         rollout_seed: Optional[int] = None,
@@ -114,9 +106,6 @@ class ReinforceModule(GradientClipping, L.LightningModule):
         self.rollout_seed = torch.initial_seed() if rollout_seed is None else rollout_seed  # set by seed_everything
         self._rollout_generator: Optional[torch.Generator] = None
         self._rollout_generator_state: Optional[Tensor] = None  # from a checkpoint, applied when the generator is made
-        self._sft_cache: dict[tuple[str, int], dict] = {}
-        self._eval_records: list[dict] = []
-        self._checkpoint_step = 0
 
     # ----------------------------------------------------------------------------------------- rewards
 
@@ -292,135 +281,5 @@ class ReinforceModule(GradientClipping, L.LightningModule):
     def on_load_checkpoint(self, checkpoint: dict) -> None:
         frozen = {k: v for k, v in self.state_dict().items() if k.startswith(FROZEN)}
         checkpoint["state_dict"].update(frozen)
-        self._checkpoint_step = checkpoint.get("global_step", 0)  # validate/test do not restore global_step
         self._rollout_generator_state = checkpoint.get("rollout_generator")
         self._rollout_generator = None
-
-    @property
-    def evaluated_step(self) -> int:
-        return max(self.global_step, self._checkpoint_step)
-
-    # -------------------------------------------------------------------------------------- evaluation
-
-    @torch.inference_mode()
-    def evaluate_responses(self, model, batch: dict, with_kl: bool, batch_idx: int) -> list[dict]:
-        """Greedy response per prompt scored by the RM, plus ``eval_num_samples`` samples for reward and KL.
-
-        Samples come from a generator seeded by the batch, the same for the policy and SFT (common random numbers:
-        less noise in their difference) and apart from the training rollouts' random state.
-        """
-        hp = self.hparams
-        budget = hp.eval_max_new_tokens or hp.max_new_tokens
-        ids, mask = batch["input_ids"], batch["attention_mask"]
-        greedy = generate(model, ids, mask, self.eos_token_id, budget, greedy=True)
-        scores = self.score_rollout(greedy)
-        records = [
-            {
-                "index": int(batch["index"][i]),
-                "reward": scores["score"][i].item(),
-                "length": float(greedy.response_lengths[i]),
-                "unfinished": float(not greedy.finished[i]),
-                **{k: v[i].item() for k, v in scores.items() if k != "score"},
-                "response_ids": greedy.response_ids[i][greedy.response_mask[i].bool()].tolist(),
-                "prompt": self.tokenizer.decode(ids[i][mask[i].bool()], skip_special_tokens=False),
-                "response": self.tokenizer.decode(
-                    greedy.response_ids[i][greedy.response_mask[i].bool()], skip_special_tokens=True
-                ),
-            }
-            for i in range(ids.shape[0])
-        ]
-        k = hp.eval_num_samples
-        if k:
-            sampled = generate(
-                model,
-                ids.repeat_interleave(k, 0),
-                mask.repeat_interleave(k, 0),
-                self.eos_token_id,
-                budget,
-                hp.temperature,
-                generator=torch.Generator(ids.device).manual_seed(self.rollout_seed + 1_000_003 * (batch_idx + 1)),
-            )
-            sampled_reward = self.score_rollout(sampled)["score"].view(-1, k).mean(-1)
-            for record, r in zip(records, sampled_reward):
-                record["reward_sampled"] = r.item()
-            if with_kl:
-                m = sampled.response_mask.float()
-                kl = sequence_kl(
-                    response_logprobs(model, sampled, hp.temperature),
-                    response_logprobs(self.reference, sampled, hp.temperature),
-                    m,
-                )
-                for record, value in zip(records, kl.view(-1, k).mean(-1)):
-                    record["kl"] = value.item()
-        return records
-
-    def _eval_step(self, batch: dict, stage: str, batch_idx: int) -> None:
-        policy_records = self.evaluate_responses(self.policy, batch, with_kl=True, batch_idx=batch_idx)
-        missing = [i for i, r in enumerate(policy_records) if (stage, r["index"]) not in self._sft_cache]
-        if missing:  # the SFT model's answers never change: compute once, reuse at every evaluation
-            sub = {k: v[missing] for k, v in batch.items()}
-            for record in self.evaluate_responses(self.reference, sub, with_kl=False, batch_idx=batch_idx):
-                self._sft_cache[(stage, record["index"])] = record
-        for record in policy_records:
-            self._eval_records.append({"policy": record, "sft": self._sft_cache[(stage, record["index"])]})
-
-    def _eval_epoch_end(self, stage: str) -> None:
-        records = self._eval_records
-        self._eval_records = []
-        if dist.is_available() and dist.is_initialized():
-            gathered = [None] * dist.get_world_size()
-            dist.all_gather_object(gathered, records)
-            records = [r for part in gathered for r in part]
-        records = list({r["policy"]["index"]: r for r in records}.values())  # drop DDP's padding duplicates
-        numeric = [k for k, v in records[0]["policy"].items() if isinstance(v, (int, float)) and k != "index"]
-        policy = {k: torch.tensor([r["policy"][k] for r in records]) for k in numeric}
-        sft = {
-            k: torch.tensor([r["sft"][k] for r in records if k in r["sft"]]) for k in numeric if k in records[0]["sft"]
-        }
-        identical = torch.tensor([r["policy"]["response_ids"] == r["sft"]["response_ids"] for r in records])
-        summary = compare_to_sft(policy, sft, identical)
-        self.log(f"{stage}/reward", summary["policy"]["reward"]["mean"])
-        self.log(f"{stage}/reward_sft", summary["sft"]["reward"]["mean"])
-        self.log(f"{stage}/reward_gain", summary["reward_gain"]["mean"], prog_bar=True)
-        self.log(f"{stage}/win_rate", summary["win_rate_vs_sft"]["mean"])
-        self.log(f"{stage}/length", summary["policy"]["length"]["mean"])
-        if "kl" in summary["policy"]:
-            self.log(f"{stage}/kl", summary["policy"]["kl"]["mean"])
-        log_dir = self.trainer.log_dir  # a collective call under DDP: every rank must make it
-        if self.trainer.sanity_checking or not self.trainer.is_global_zero or not log_dir:
-            return
-        summary.update(
-            {
-                "stage": stage,
-                "seed": os.environ.get("PL_GLOBAL_SEED"),
-                "global_step": self.evaluated_step,
-                "num_prompts": len(records),
-                "hparams": dict(self.hparams),
-            }
-        )
-        out_dir = os.path.join(log_dir, "eval")
-        os.makedirs(out_dir, exist_ok=True)
-        path = os.path.join(out_dir, f"{stage}_step{self.evaluated_step}.json")
-        with open(path, "w") as f:
-            json.dump(summary, f, indent=2)
-        with open(path.replace(".json", "_generations.jsonl"), "w") as f:
-            for r in sorted(records, key=lambda r: r["policy"]["index"]):
-                f.write(json.dumps(r) + "\n")
-        gain, win_rate = summary["reward_gain"], summary["win_rate_vs_sft"]["mean"]
-        low, high = gain["ci95"]
-        rank_zero_info(
-            f"{stage}: RM reward gain over SFT {gain['mean']:+.3g} [{low:+.3g}, {high:+.3g}], "
-            f"win rate {win_rate:.3f} ({int(identical.sum())} identical responses count as ties) -> {path}"
-        )
-
-    def validation_step(self, batch: dict, batch_idx: int) -> None:
-        self._eval_step(batch, "val", batch_idx)
-
-    def on_validation_epoch_end(self) -> None:
-        self._eval_epoch_end("val")
-
-    def test_step(self, batch: dict, batch_idx: int) -> None:
-        self._eval_step(batch, "test", batch_idx)
-
-    def on_test_epoch_end(self) -> None:
-        self._eval_epoch_end("test")

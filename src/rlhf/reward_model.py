@@ -17,11 +17,11 @@ from torchmetrics.classification import BinaryCalibrationError
 from transformers import get_linear_schedule_with_warmup
 
 from rlhf.data import require_mode
-from rlhf.evaluation import mean_with_ci
 from rlhf.losses import bradley_terry_loss, log_preference_probability, rating_nll, rating_to_score
 from rlhf.models import DEFAULT_MODEL, DISTRIBUTION_HEAD, SCALAR_HEAD, load_reward_model, load_tokenizer, reward_logits
 from rlhf.optim import GradientClipping, adamw
 from rlhf.rewards import entropy, expected_score, score_std
+from rlhf.stats import mean_with_ci
 
 
 def half_credit(p_chosen_wins: Tensor) -> Tensor:

@@ -110,12 +110,27 @@ def write_jsonl(rows: list[dict], path: str | Path) -> Path:
     return path
 
 
+def write_splits(rows: list[dict], path: str | Path, seed: int = 0) -> Path:
+    """A split file like the study's (scripts/data/make_splits.py): 60% rm_a, 20% dev, 20% test of the prompts."""
+    from rlhf.dataset import prompt_hash
+
+    hashes = sorted({prompt_hash(r) for r in rows})
+    random.Random(seed).shuffle(hashes)
+    cut = [int(0.6 * len(hashes)), int(0.8 * len(hashes))]
+    roles = {"rm_a": hashes[: cut[0]], "dev": hashes[cut[0] : cut[1]], "test": hashes[cut[1] :]}
+    path = Path(path)
+    path.write_text(json.dumps({"seed": seed, "roles": {k: sorted(v) for k, v in roles.items()}}, indent=1))
+    return path
+
+
 def main(out_dir: str) -> None:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     build_tiny_model(out / "model")
-    write_jsonl(synthetic_preference_rows(), out / "pairs.jsonl")
-    print(f"tiny model in {out / 'model'}, synthetic pairs in {out / 'pairs.jsonl'}")
+    rows = synthetic_preference_rows()
+    write_jsonl(rows, out / "pairs.jsonl")
+    write_splits(rows, out / "splits.json")
+    print(f"tiny model in {out / 'model'}, synthetic pairs in {out / 'pairs.jsonl'}, splits in {out / 'splits.json'}")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Training curves (reward, RM score, KL, response length) from TensorBoard logs: mean over seeds, min-max band.
 
-python scripts/plot_curves.py --run "scalar RM=artifacts/level1/logs/reinforce_seed*" [--run LABEL=GLOB ...] \
+python scripts/report/plot_curves.py --run "scalar RM=artifacts/level1/logs/reinforce_seed*" [--run LABEL=GLOB ...] \
     --out results/level1_curves.png
 """
 

@@ -1,6 +1,6 @@
 """Export TensorBoard scalars of one or more runs to a CSV (run, tag, step, value), for plots and reports.
 
-python scripts/export_scalars.py LOG_DIR [LOG_DIR ...] --out results/scalars.csv
+python scripts/report/export_scalars.py LOG_DIR [LOG_DIR ...] --out results/scalars.csv
 """
 
 import argparse

@@ -1,7 +1,7 @@
 """Export a reward model from a Lightning checkpoint to Hugging Face format (what ReinforceModule loads).
 
 Fit already exports at its end (``model.init_args.export_dir``); use this for intermediate checkpoints.
-python scripts/export_reward_model.py CKPT OUT_DIR
+python scripts/tools/export_reward_model.py CKPT OUT_DIR
 """
 
 import sys

@@ -1,0 +1,151 @@
+"""The compare stage: policies x judges x seeds against SFT on the same prompts, with the study's statistics.
+
+A run directory holds ``generations.jsonl`` (the generate stage) and ``scores_<judge>.jsonl`` (the judge stage);
+the judge ``length`` needs no file (its score is the response length in tokens). The primary comparison is
+paired and per prompt: the mean score of a policy's sampled responses minus that of SFT's, averaged over
+prompts, then over seeds (interval: seeds, then prompts within them, resampled; beside it the t-interval over
+the seed means).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import torch
+from torch import Tensor
+
+from rlhf.stats import (
+    bootstrap_ci,
+    hierarchical_bootstrap_ci,
+    holm,
+    length_controlled_differences,
+    sign_flip_pvalue,
+    t_interval,
+    win_rate,
+)
+
+DEGENERATE = 0.5  # a response whose repeated 4-gram share exceeds this counts as repetitive
+
+
+def _load(run: Path, judge: str, hashes: list[str]) -> dict[str, Tensor]:
+    """Per prompt (in the order of ``hashes``): mean sampled score and length, greedy score and ids."""
+    gens = {r["prompt_hash"]: r for r in map(json.loads, (run / "generations.jsonl").read_text().splitlines())}
+    missing = [h for h in hashes if h not in gens]
+    if missing:
+        raise ValueError(f"{run}: {len(missing)} prompts missing from generations.jsonl")
+    if judge == "length":
+        scores = {h: {k: {"score": float(v["length"])} for k, v in _responses(gens[h]).items()} for h in hashes}
+    else:
+        lines = (run / f"scores_{judge}.jsonl").read_text().splitlines()
+        scores = {r["prompt_hash"]: r for r in map(json.loads, lines)}
+    out: dict[str, list] = {"sampled": [], "greedy": [], "length": [], "greedy_ids": []}
+    for h in hashes:
+        responses = _responses(gens[h])
+        samples = [k for k in responses if k != "greedy"]
+        out["sampled"].append(sum(scores[h][k]["score"] for k in samples) / max(len(samples), 1))
+        out["greedy"].append(scores[h]["greedy"]["score"])
+        out["length"].append(sum(responses[k]["length"] for k in samples) / max(len(samples), 1))
+        out["greedy_ids"].append(responses["greedy"]["ids"])
+    ids = out.pop("greedy_ids")
+    return {**{k: torch.tensor(v, dtype=torch.float64) for k, v in out.items()}, "greedy_ids": ids}
+
+
+def _responses(record: dict) -> dict[str, dict]:
+    return {"greedy": record["greedy"], **{f"sample{j}": s for j, s in enumerate(record.get("samples", []))}}
+
+
+def behaviour(run: Path) -> dict[str, float]:
+    """Judge-free facts of a run's sampled responses: KL to the reference, length, unfinished and repetitive."""
+    records = [json.loads(line) for line in (run / "generations.jsonl").read_text().splitlines()]
+    samples = [s for r in records for s in r.get("samples", [])]
+    out = {
+        "length": sum(s["length"] for s in samples) / len(samples),
+        "unfinished": sum(not s["finished"] for s in samples) / len(samples),
+        "repetitive": sum(s["repetition"] > DEGENERATE for s in samples) / len(samples),
+    }
+    if samples and "kl" in samples[0]:
+        out["kl"] = sum(s["kl"] for s in samples) / len(samples)
+    return out
+
+
+def compare_policy(sft_run: Path, runs: list[Path], judge: str, hashes: list[str]) -> dict:
+    """One policy (one run per seed) against SFT under one judge."""
+    sft = _load(sft_run, judge, hashes)
+    per_seed = [_load(run, judge, hashes) for run in runs]
+    gains = torch.stack([p["sampled"] - sft["sampled"] for p in per_seed])  # [seeds, prompts]
+    controlled = torch.stack(
+        [length_controlled_differences(p["sampled"], sft["sampled"], p["length"], sft["length"])[0] for p in per_seed]
+    )
+    sft_std = sft["sampled"].std().item()
+    wins = torch.stack(
+        [
+            win_rate(
+                p["greedy"], sft["greedy"], torch.tensor([a == b for a, b in zip(p["greedy_ids"], sft["greedy_ids"])])
+            )
+            for p in per_seed
+        ]
+    )
+    seed_means = gains.mean(-1)
+    return {
+        "judge": judge,
+        "seeds": len(runs),
+        "prompts": len(hashes),
+        "sft_mean": sft["sampled"].mean().item(),
+        "gain": seed_means.mean().item(),
+        "ci95_hierarchical": hierarchical_bootstrap_ci(gains),
+        "ci95_t_over_seeds": t_interval(seed_means) if len(runs) > 1 else None,
+        "gain_per_seed": [{"mean": g.mean().item(), "ci95": bootstrap_ci(g)} for g in gains],
+        "gain_sft_std": seed_means.mean().item() / sft_std if sft_std > 0 else None,
+        "length_controlled_gain": controlled.mean().item(),
+        "length_controlled_ci95": hierarchical_bootstrap_ci(controlled),
+        "greedy_win_rate": wins.mean().item(),
+        "greedy_identical_to_sft": sum(a == b for p in per_seed for a, b in zip(p["greedy_ids"], sft["greedy_ids"]))
+        / (len(runs) * len(hashes)),
+        "p_value": sign_flip_pvalue(gains.mean(0)),
+    }
+
+
+def compare(sft_run: Path, policies: dict[str, list[Path]], judges: list[str], primary: tuple[str, str]) -> dict:
+    """Every policy under every judge; Holm-adjusted p-values for all comparisons but the primary one."""
+    hashes = sorted(
+        json.loads(line)["prompt_hash"] for line in (sft_run / "generations.jsonl").read_text().splitlines()
+    )
+    table = {
+        "sft": {"run": str(sft_run), "behaviour": behaviour(sft_run)},
+        "policies": {
+            name: {
+                "runs": [str(r) for r in runs],
+                "behaviour": [behaviour(r) for r in runs],
+                "judges": {j: compare_policy(sft_run, runs, j, hashes) for j in judges},
+            }
+            for name, runs in policies.items()
+        },
+        "primary": {"policy": primary[0], "judge": primary[1]},
+    }
+    secondary = {
+        f"{name}/{j}": v["judges"][j]["p_value"]
+        for name, v in table["policies"].items()
+        for j in judges
+        if (name, j) != primary
+    }
+    table["holm_adjusted_p"] = holm(secondary) if secondary else {}
+    return table
+
+
+def markdown(table: dict) -> str:
+    lines = [
+        "| policy | judge | seeds | gain | 95% CI (seeds, prompts) | t-CI over seeds | gain / SFT std | "
+        "length-controlled gain [CI] | greedy win rate |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    fmt = lambda ci: "n/a" if ci is None else f"[{ci[0]:+.3g}, {ci[1]:+.3g}]"  # noqa: E731
+    num = lambda x: "n/a" if x is None else f"{x:+.3g}"  # noqa: E731
+    for name, policy in table["policies"].items():
+        for judge, r in policy["judges"].items():
+            lines.append(
+                f"| {name} | {judge} | {r['seeds']} | {r['gain']:+.3g} | {fmt(r['ci95_hierarchical'])} | "
+                f"{fmt(r['ci95_t_over_seeds'])} | {num(r['gain_sft_std'])} | {r['length_controlled_gain']:+.3g} "
+                f"{fmt(r['length_controlled_ci95'])} | {r['greedy_win_rate']:.3f} |"
+            )
+    return "\n".join(lines)

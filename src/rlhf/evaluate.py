@@ -1,0 +1,277 @@
+"""Evaluation as its own stage: generate, then judge, then compare; each step reads and writes files.
+
+    python evaluate.py generate --policy PATH --out DIR/generations.jsonl [--reference SFT] ...
+    python evaluate.py judge --rm RM_DIR --generations DIR/generations.jsonl --out DIR/scores_<judge>.jsonl
+    python evaluate.py pairs --rm RM_DIR --pairs FILE --out accuracy.json       # agreement with labels
+    python evaluate.py probe --rm RM_DIR --generations SFT/generations.jsonl --probe TEXT --out probe.json
+    python evaluate.py compare --sft DIR --policy NAME=DIR[,DIR...] --judges rm_b rm_a length --out table.json
+
+A policy is generated once and judged by any number of reward models later. ``generate`` resumes: prompts
+already in its output are skipped. The comparison statistics are in ``rlhf.stats``; their meaning in REPORT.md.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from pathlib import Path
+from typing import Optional
+
+import torch
+
+from rlhf.data import PromptCollator
+from rlhf.dataset import (
+    clean_pairs,
+    encode_pairs,
+    load_rows,
+    load_split_file,
+    rows_in_roles,
+    unique_prompts,
+)
+from rlhf.generation import Rollout, generate, response_logprobs
+from rlhf.models import load_causal_lm, load_reward_model, load_tokenizer, reward_logits
+from rlhf.paths import InputError
+from rlhf.rewards import read_rewards, sequence_kl
+from rlhf.stats import cluster_bootstrap_ci
+
+# ---------------------------------------------------------------------------------------------- inputs
+
+
+def load_policy(path: str):
+    """A policy from a REINFORCE checkpoint (``.ckpt``: its ``policy.*`` weights on the SFT model it names) or
+    from a model path (an exported policy directory, the SFT model's directory, ``.gguf`` or Hub id)."""
+    if not path.endswith(".ckpt"):
+        return load_causal_lm(path)
+    checkpoint = torch.load(path, map_location="cpu", weights_only=False)
+    model = load_causal_lm(checkpoint["hyper_parameters"]["policy"])
+    state = {k[len("policy.") :]: v for k, v in checkpoint["state_dict"].items() if k.startswith("policy.")}
+    model.load_state_dict(state)
+    return model
+
+
+def select_rows(data: str, splits: Optional[str], roles: list[str], sources: Optional[list[str]]) -> list[dict]:
+    rows = clean_pairs(load_rows(data), name=data)
+    if splits:
+        rows = rows_in_roles(rows, load_split_file(splits), roles, splits)
+    if sources:
+        rows = [r for r in rows if r.get("source") in sources]
+    if not rows:
+        raise InputError(f"{data}: no rows for roles {roles} and sources {sources}")
+    return rows
+
+
+def read_jsonl(path: str) -> list[dict]:
+    with open(path) as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def repeated_ngram_fraction(ids: list[int], n: int = 4) -> float:
+    """Share of a response's n-grams that repeat an earlier one: near 1 for degenerate loops, ~0 for prose."""
+    grams = [tuple(ids[i : i + n]) for i in range(len(ids) - n + 1)]
+    return 1 - len(set(grams)) / len(grams) if grams else 0.0
+
+
+# -------------------------------------------------------------------------------------------- generate
+
+
+def _responses(rollout: Rollout, tokenizer, kl: Optional[torch.Tensor]) -> list[dict]:
+    out = []
+    for i in range(rollout.input_ids.shape[0]):
+        ids = rollout.response_ids[i][rollout.response_mask[i].bool()].tolist()
+        record = {
+            "ids": ids,
+            "text": tokenizer.decode(ids, skip_special_tokens=True),
+            "length": len(ids),
+            "finished": bool(rollout.finished[i]),
+            "repetition": repeated_ngram_fraction(ids),
+        }
+        if kl is not None:
+            record["kl"] = kl[i].item()
+        out.append(record)
+    return out
+
+
+@torch.inference_mode()
+def generate_responses(
+    policy, tokenizer, items: list[dict], samples: int, max_new_tokens: int, batch_size: int, seed: int,
+    reference=None, temperature: float = 1.0, autocast=None, done: frozenset = frozenset(),
+):  # fmt: skip
+    """Yield one record per prompt: its greedy response and ``samples`` sampled ones (with their KL to
+    ``reference`` if given). Batches and their random streams depend only on the prompts and the seed, so two
+    policies evaluated with one seed see the same random numbers (less noise in their difference)."""
+    collate = PromptCollator(tokenizer.pad_token_id)
+    eos = tokenizer.eos_token_id
+    items = sorted(items, key=lambda i: (len(i["prompt_ids"]), i["prompt_hash"]))
+    autocast = autocast or contextlib.nullcontext
+    for number, start in enumerate(range(0, len(items), batch_size)):
+        chunk = [i for i in items[start : start + batch_size] if i["prompt_hash"] not in done]
+        if not chunk:
+            continue
+        batch = collate(chunk)
+        ids, mask = batch["input_ids"], batch["attention_mask"]
+        with autocast():
+            greedy = generate(policy, ids, mask, eos, max_new_tokens, greedy=True)
+            records = [
+                {"prompt_hash": c["prompt_hash"], "greedy": r}
+                for c, r in zip(chunk, _responses(greedy, tokenizer, None))
+            ]
+            if samples:
+                g = torch.Generator().manual_seed(seed * 1_000_003 + number)
+                sampled = generate(
+                    policy,
+                    ids.repeat_interleave(samples, 0),
+                    mask.repeat_interleave(samples, 0),
+                    eos,
+                    max_new_tokens,
+                    temperature,
+                    generator=g,
+                )
+                kl = None
+                if reference is not None:
+                    m = sampled.response_mask.float()
+                    kl = sequence_kl(
+                        response_logprobs(policy, sampled, temperature),
+                        response_logprobs(reference, sampled, temperature),
+                        m,
+                    )
+                responses = _responses(sampled, tokenizer, kl)
+                for j, record in enumerate(records):
+                    record["samples"] = responses[j * samples : (j + 1) * samples]
+        yield from records
+
+
+def run_generate(args) -> None:
+    tokenizer = load_tokenizer(args.tokenizer)
+    rows = select_rows(args.data, args.splits, args.roles, args.sources)
+    items = unique_prompts(tokenizer, rows, args.max_prompt_length, name=f"{args.roles} prompts")
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    done = frozenset(r["prompt_hash"] for r in read_jsonl(out)) if out.exists() else frozenset()
+    policy = load_policy(args.policy).eval()
+    reference = load_policy(args.reference).eval() if args.reference else None
+    torch.manual_seed(args.seed)
+    with open(out, "a") as f:
+        for record in generate_responses(
+            policy, tokenizer, items, args.samples, args.max_new_tokens, args.batch_size, args.seed, reference,
+            args.temperature, _autocast(args.precision), done,
+        ):  # fmt: skip
+            f.write(json.dumps(record) + "\n")
+            f.flush()
+    meta = {k: v for k, v in vars(args).items() if k != "func"}
+    (out.parent / "generate_settings.json").write_text(json.dumps(meta, indent=1))
+    print(f"{len(items) - len(done)} prompts generated -> {out}")
+
+
+def _autocast(precision: str):
+    """bf16 autocast on the CPU (the fast path here, and what REINFORCE's rollouts ran under) or full fp32."""
+    return lambda: torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bf16-mixed")
+
+
+# ------------------------------------------------------------------------------------------------ judge
+
+
+@torch.inference_mode()
+def score_sequences(rm, sequences: list[list[int]], pad_id: int, batch_size: int) -> list[dict]:
+    """The RM's reading (``score``; mean/std/entropy of p for a distributional RM, whose score is its mean)."""
+    order = sorted(range(len(sequences)), key=lambda i: len(sequences[i]))
+    out: list[dict] = [{}] * len(sequences)
+    collate = PromptCollator(pad_id)  # right or left padding both work: the RM reads the last real token
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        for start in range(0, len(order), batch_size):
+            idx = order[start : start + batch_size]
+            batch = collate([{"prompt_ids": sequences[i], "index": i} for i in idx])
+            read = read_rewards(reward_logits(rm, batch["input_ids"], batch["attention_mask"]), "mean")
+            for j, i in enumerate(idx):
+                out[i] = {k: round(v[j].item(), 6) for k, v in read.items()}
+    return out
+
+
+def run_judge(args) -> None:
+    tokenizer = load_tokenizer(args.rm)
+    rm = load_reward_model(args.rm, tokenizer.pad_token_id).eval()
+    records = read_jsonl(args.generations)
+    prompts = _prompt_ids(args, tokenizer, records)
+    sequences, keys = [], []
+    for r in records:
+        for name, response in [("greedy", r["greedy"])] + [
+            (f"sample{j}", s) for j, s in enumerate(r.get("samples", []))
+        ]:
+            sequences.append(prompts[r["prompt_hash"]] + response["ids"])
+            keys.append((r["prompt_hash"], name))
+    scores = score_sequences(rm, sequences, tokenizer.pad_token_id, args.batch_size)
+    by_prompt: dict[str, dict] = {}
+    for (h, name), s in zip(keys, scores):
+        by_prompt.setdefault(h, {"prompt_hash": h})[name] = s
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    with open(args.out, "w") as f:
+        f.writelines(json.dumps(v) + "\n" for v in by_prompt.values())
+    print(f"{len(sequences)} responses judged by {args.rm} -> {args.out}")
+
+
+def _prompt_ids(args, tokenizer, records) -> dict[str, list[int]]:
+    """The prompts' token ids exactly as the generate stage built them (its settings are beside its output)."""
+    settings = json.loads((Path(args.generations).parent / "generate_settings.json").read_text())
+    rows = select_rows(settings["data"], settings["splits"], settings["roles"], settings["sources"])
+    items = unique_prompts(tokenizer, rows, settings["max_prompt_length"])
+    prompts = {i["prompt_hash"]: i["prompt_ids"] for i in items}
+    missing = [r["prompt_hash"] for r in records if r["prompt_hash"] not in prompts]
+    if missing:
+        raise InputError(f"{len(missing)} prompts of {args.generations} are not in its data any more")
+    return prompts
+
+
+def run_pairs(args) -> None:
+    """Agreement of an RM with a pair file's labels, and of the length baseline on the same pairs, with
+    prompt-clustered intervals."""
+    tokenizer = load_tokenizer(args.rm)
+    rm = load_reward_model(args.rm, tokenizer.pad_token_id).eval()
+    rows = select_rows(args.pairs, args.splits, args.roles, args.sources)
+    items = encode_pairs(tokenizer, rows, args.max_length, name=args.pairs)
+    sequences = [i["chosen_ids"] for i in items] + [i["rejected_ids"] for i in items]
+    scores = score_sequences(rm, sequences, tokenizer.pad_token_id, args.batch_size)
+    n = len(items)
+    chosen = torch.tensor([s["score"] for s in scores[:n]])
+    rejected = torch.tensor([s["score"] for s in scores[n:]])
+    agree = (chosen > rejected).double() + 0.5 * (chosen == rejected).double()
+    chosen_len = torch.tensor([len(i["chosen_ids"]) for i in items])
+    rejected_len = torch.tensor([len(i["rejected_ids"]) for i in items])
+    longer = (chosen_len > rejected_len).double() + 0.5 * (chosen_len == rejected_len).double()
+    clusters = [i["prompt_hash"] for i in items]
+    report = {
+        "rm": args.rm,
+        "pairs": args.pairs,
+        "roles": args.roles if args.splits else None,
+        "n_pairs": n,
+        "n_prompts": len(set(clusters)),
+        "accuracy": {"mean": agree.mean().item(), "ci95": cluster_bootstrap_ci(agree, clusters)},
+        "length_baseline": {"mean": longer.mean().item(), "ci95": cluster_bootstrap_ci(longer, clusters)},
+    }
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(report, indent=1))
+    print(json.dumps({k: report[k] for k in ("n_pairs", "accuracy", "length_baseline")}))
+
+
+def run_probe(args) -> None:
+    """The reward-hacking probe: the RM's score of a fixed garbage answer vs the SFT model's answer, per prompt."""
+    tokenizer = load_tokenizer(args.rm)
+    rm = load_reward_model(args.rm, tokenizer.pad_token_id).eval()
+    records = read_jsonl(args.generations)
+    prompts = _prompt_ids(args, tokenizer, records)
+    probe = tokenizer(Path(args.probe).read_text().strip(), add_special_tokens=False)["input_ids"]
+    probe = probe + [tokenizer.eos_token_id]
+    sft = [prompts[r["prompt_hash"]] + r["greedy"]["ids"] for r in records]
+    garbage = [prompts[r["prompt_hash"]] + probe for r in records]
+    scores = score_sequences(rm, sft + garbage, tokenizer.pad_token_id, args.batch_size)
+    n = len(records)
+    s_sft = torch.tensor([s["score"] for s in scores[:n]])
+    s_probe = torch.tensor([s["score"] for s in scores[n:]])
+    report = {
+        "rm": args.rm,
+        "n_prompts": n,
+        "probe_beats_answer": (s_probe > s_sft).double().mean().item(),
+        "mean_score_answer": s_sft.mean().item(),
+        "mean_score_probe": s_probe.mean().item(),
+        "sft_score_std": s_sft.std().item(),
+    }
+    Path(args.out).write_text(json.dumps(report, indent=1))
+    print(json.dumps(report))

@@ -1,0 +1,140 @@
+"""The evaluation stages end to end on the tiny model: generate -> judge -> compare, pairs, probe, resume."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+from conftest import REPO, write_rows
+
+from evaluate import main
+from rlhf.dataset import prompt_hash
+from rlhf.evaluate import repeated_ngram_fraction
+from rlhf.tiny import build_tiny_model, synthetic_preference_rows
+
+
+@pytest.fixture(scope="module")
+def study(tmp_path_factory):
+    """Data with a split file, and two 'policies': the SFT tiny model and another tiny model (a different seed)."""
+    root = tmp_path_factory.mktemp("eval")
+    rows = synthetic_preference_rows(num_prompts=12, pairs_per_prompt=2)
+    data = write_rows(root / "pairs.jsonl", rows)
+    roles = {"test": sorted({prompt_hash(r) for r in rows[:16]}), "dev": sorted({prompt_hash(r) for r in rows[16:]})}
+    (root / "splits.json").write_text(json.dumps({"roles": roles}))
+    return {
+        "root": root,
+        "data": data,
+        "splits": str(root / "splits.json"),
+        "other": str(build_tiny_model(root / "other", seed=1)),
+    }
+
+
+def generate(study, policy, out, seed=0, *extra):
+    main(
+        ["generate", "--policy", policy, "--reference", study["sft"], "--tokenizer", study["sft"]]
+        + ["--data", study["data"], "--splits", study["splits"], "--roles", "test", "--samples", "2"]
+        + ["--max-new-tokens", "6", "--batch-size", "3", "--seed", str(seed), "--out", str(out), *extra]
+    )
+    return [json.loads(line) for line in out.read_text().splitlines()]
+
+
+def test_generate_judge_compare(study, tiny_model, scalar_rm, distribution_rm):
+    study["sft"] = tiny_model
+    root = study["root"]
+    sft = generate(study, tiny_model, root / "sft/generations.jsonl")
+    assert len(sft) == 8 and all(len(r["samples"]) == 2 for r in sft)
+    assert all(abs(s["kl"]) < 1e-4 for r in sft for s in r["samples"])  # SFT against itself: KL 0
+    for seed in (0, 1):
+        generate(study, study["other"], root / f"other/seed{seed}/generations.jsonl", seed)
+    # Resume: a partial file is completed, not redone.
+    partial = root / "other/partial/generations.jsonl"
+    partial.parent.mkdir(parents=True)
+    partial.write_text(
+        "".join(line + "\n" for line in (root / "other/seed0/generations.jsonl").read_text().splitlines()[:3])
+    )
+    assert len(generate(study, study["other"], partial)) == 8
+    runs = [root / "sft", root / "other/seed0", root / "other/seed1"]
+    for judge, rm in (("scalar", scalar_rm), ("dist", distribution_rm)):
+        for run in runs:
+            main(
+                [
+                    "judge",
+                    "--rm",
+                    rm,
+                    "--generations",
+                    str(run / "generations.jsonl"),
+                    "--out",
+                    str(run / f"scores_{judge}.jsonl"),
+                ]
+            )
+    scores = [json.loads(line) for line in (root / "sft/scores_dist.jsonl").read_text().splitlines()]
+    assert {"greedy", "sample0", "sample1"} <= scores[0].keys() and "score_std" in scores[0]["greedy"]
+
+    out = root / "table.json"
+    policy = f"other={runs[1]},{runs[2]}"
+    main(["compare", "--sft", str(runs[0]), "--policy", policy, "--policy", f"sft_again={runs[0]}"]
+         + ["--judges", "scalar", "dist", "length", "--primary", "other/scalar", "--out", str(out)])  # fmt: skip
+    table = json.loads(out.read_text())
+    same = table["policies"]["sft_again"]["judges"]["scalar"]
+    assert same["gain"] == 0 and same["greedy_win_rate"] == 0.5 and same["greedy_identical_to_sft"] == 1.0
+    other = table["policies"]["other"]["judges"]["length"]
+    assert other["seeds"] == 2 and len(other["gain_per_seed"]) == 2 and other["prompts"] == 8
+    assert other["ci95_hierarchical"][0] <= other["gain"] <= other["ci95_hierarchical"][1]
+    assert "other/scalar" not in table["holm_adjusted_p"] and "other/dist" in table["holm_adjusted_p"]
+    assert "kl" in table["policies"]["other"]["behaviour"][0]
+    assert out.with_suffix(".md").read_text().startswith("| policy | judge |")
+
+
+def test_pairs_and_probe(study, tiny_model, scalar_rm, tmp_path):
+    study["sft"] = tiny_model
+    out = tmp_path / "acc.json"
+    main(
+        [
+            "pairs",
+            "--rm",
+            scalar_rm,
+            "--pairs",
+            study["data"],
+            "--splits",
+            study["splits"],
+            "--roles",
+            "test",
+            "--out",
+            str(out),
+        ]
+    )
+    report = json.loads(out.read_text())
+    assert report["n_pairs"] == 16 and report["n_prompts"] == 8
+    assert 0 <= report["accuracy"]["mean"] <= 1 and 0 <= report["length_baseline"]["mean"] <= 1
+    gens = tmp_path / "sft/generations.jsonl"
+    generate(study, tiny_model, gens)
+    probe = tmp_path / "probe.txt"
+    probe.write_text(" } } } garbage }")
+    main(
+        [
+            "probe",
+            "--rm",
+            scalar_rm,
+            "--generations",
+            str(gens),
+            "--probe",
+            str(probe),
+            "--out",
+            str(tmp_path / "p.json"),
+        ]
+    )
+    assert 0 <= json.loads((tmp_path / "p.json").read_text())["probe_beats_answer"] <= 1
+
+
+def test_repetition_measure():
+    assert repeated_ngram_fraction([1, 2, 3, 4] * 10) > 0.8
+    assert repeated_ngram_fraction(list(range(40))) == 0.0
+
+
+def test_bad_input_is_one_line(tmp_path):
+    result = subprocess.run(
+        [sys.executable, str(REPO / "evaluate.py"), "judge", "--rm", str(tmp_path / "nope"),
+         "--generations", "x.jsonl", "--out", "y.jsonl"],
+        capture_output=True, text=True, cwd=REPO,
+    )  # fmt: skip
+    assert result.returncode == 2 and result.stderr.strip().startswith("error: model path")
