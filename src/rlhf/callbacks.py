@@ -104,7 +104,8 @@ class DevEvaluation(L.Callback):
             low, high = summary["reward_gain"]["ci95"]
             rank_zero_info(
                 f"dev, step {trainer.global_step}: RM gain over SFT {gains.mean().item():+.3g} "
-                f"[{low:+.3g}, {high:+.3g}], greedy win rate {summary['greedy_win_rate']:.3f}, KL {summary['kl']:.3g} -> {path}"
+                f"[{low:+.3g}, {high:+.3g}], greedy win rate {summary['greedy_win_rate']:.3f}, "
+                f"KL {summary['kl']:.3g} -> {path}"
             )
 
 
