@@ -74,7 +74,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--sft", required=True, help="run directory of the SFT model's generations")
     p.add_argument("--policy", action="append", required=True, help="NAME=DIR[,DIR...] (one directory per seed)")
     p.add_argument("--judges", nargs="+", required=True, help="judge names (scores_<name>.jsonl) or 'length'")
-    p.add_argument("--primary", default=None, help="POLICY/JUDGE of the pre-registered primary endpoint")
+    p.add_argument("--versus", action="append", default=[], help="A:B compares policy A with policy B, seeds paired")
+    p.add_argument("--primary", default=None, help="POLICY/JUDGE (or 'A - B/JUDGE') of the primary endpoint")
     p.add_argument("--out", required=True, help="JSON; a .md table is written beside it")
     p.set_defaults(func=run_compare)
     return top
@@ -85,8 +86,12 @@ def run_compare(args) -> None:
     for spec in args.policy:
         name, _, dirs = spec.partition("=")
         policies[name] = [Path(d) for d in dirs.split(",")]
-    primary = tuple(args.primary.split("/")) if args.primary else (next(iter(policies)), args.judges[0])
-    table = compare(Path(args.sft), policies, args.judges, primary)
+    primary = tuple(args.primary.rsplit("/", 1)) if args.primary else (next(iter(policies)), args.judges[0])
+    versus = [tuple(v.split(":")) for v in args.versus]
+    unknown = [name for pair in versus for name in pair if name not in policies]
+    if unknown:
+        raise InputError(f"--versus names {unknown} are not among the --policy names {sorted(policies)}")
+    table = compare(Path(args.sft), policies, args.judges, primary, versus)
     table["command"] = "python evaluate.py " + " ".join(sys.argv[1:])
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(table, indent=1))

@@ -72,17 +72,21 @@ def test_generate_judge_compare(study, tiny_model, scalar_rm, distribution_rm):
 
     out = root / "table.json"
     policy = f"other={runs[1]},{runs[2]}"
-    main(["compare", "--sft", str(runs[0]), "--policy", policy, "--policy", f"sft_again={runs[0]}"]
-         + ["--judges", "scalar", "dist", "length", "--primary", "other/scalar", "--out", str(out)])  # fmt: skip
+    main(["compare", "--sft", str(runs[0]), "--policy", policy, "--policy", f"sft_again={runs[0]},{runs[0]}"]
+         + ["--versus", "other:sft_again", "--judges", "scalar", "dist", "length", "--primary", "other/scalar"]
+         + ["--out", str(out)])  # fmt: skip
     table = json.loads(out.read_text())
     same = table["policies"]["sft_again"]["judges"]["scalar"]
-    assert same["gain"] == 0 and same["greedy_win_rate"] == 0.5 and same["greedy_identical_to_sft"] == 1.0
+    assert same["gain"] == 0 and same["greedy_win_rate"] == 0.5 and same["greedy_identical"] == 1.0
+    # Policy against policy, seeds paired: the second "policy" is SFT twice, so this must equal "other vs SFT".
+    versus = table["policies"]["other - sft_again"]["judges"]["dist"]
+    assert versus["gain"] == pytest.approx(table["policies"]["other"]["judges"]["dist"]["gain"])
     other = table["policies"]["other"]["judges"]["length"]
     assert other["seeds"] == 2 and len(other["gain_per_seed"]) == 2 and other["prompts"] == 8
     assert other["ci95_hierarchical"][0] <= other["gain"] <= other["ci95_hierarchical"][1]
     assert "other/scalar" not in table["holm_adjusted_p"] and "other/dist" in table["holm_adjusted_p"]
     assert "kl" in table["policies"]["other"]["behaviour"][0]
-    assert out.with_suffix(".md").read_text().startswith("| policy | judge |")
+    assert out.with_suffix(".md").read_text().startswith("| policy (vs SFT, or a - b) | judge |")
 
 
 def test_pairs_and_probe(study, tiny_model, scalar_rm, tmp_path):

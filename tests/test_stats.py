@@ -3,16 +3,7 @@
 import pytest
 import torch
 
-from rlhf.stats import (
-    bootstrap_ci,
-    cluster_bootstrap_ci,
-    hierarchical_bootstrap_ci,
-    holm,
-    length_controlled_differences,
-    sign_flip_pvalue,
-    t_interval,
-    win_rate,
-)
+import rlhf.stats as st
 
 
 def covers(interval, truth=0.0):
@@ -21,7 +12,7 @@ def covers(interval, truth=0.0):
 
 def test_bootstrap_covers_the_mean_about_95_percent_of_the_time():
     g = torch.Generator().manual_seed(0)
-    hits = [covers(bootstrap_ci(torch.randn(60, generator=g), 1000, seed=i)) for i in range(200)]
+    hits = [covers(st.bootstrap_ci(torch.randn(60, generator=g), 1000, seed=i)) for i in range(200)]
     assert 0.88 <= sum(hits) / len(hits) <= 0.99
 
 
@@ -32,8 +23,8 @@ def test_clustered_values_need_the_cluster_bootstrap():
     clusters = [c for c in range(30) for _ in range(10)]
     for i in range(200):
         values = torch.randn(30, generator=g).repeat_interleave(10) + 0.1 * torch.randn(300, generator=g)
-        naive.append(covers(bootstrap_ci(values, 1000, seed=i)))
-        clustered.append(covers(cluster_bootstrap_ci(values, clusters, 1000, seed=i)))
+        naive.append(covers(st.bootstrap_ci(values, 1000, seed=i)))
+        clustered.append(covers(st.cluster_bootstrap_ci(values, clusters, 1000, seed=i)))
     assert sum(naive) / 200 < 0.6
     assert 0.88 <= sum(clustered) / 200 <= 0.99
 
@@ -44,34 +35,36 @@ def test_hierarchical_bootstrap_counts_seed_variance():
     for i in range(150):
         seed_effect = torch.randn(10, 1, generator=g)  # run-to-run variation, as large as the prompt noise
         values = seed_effect + torch.randn(10, 40, generator=g)
-        interval = hierarchical_bootstrap_ci(values, 1000, seed=i)
+        interval = st.hierarchical_bootstrap_ci(values, 1000, seed=i)
         hits.append(covers(interval))
         widths.append(interval[1] - interval[0])
-        low, high = bootstrap_ci(values.flatten(), 1000, seed=i)
+        low, high = st.bootstrap_ci(values.flatten(), 1000, seed=i)
         prompt_only.append(high - low)
     assert sum(hits) / 150 >= 0.85  # ten seeds; a percentile bootstrap over few units is a little narrow
     assert sum(widths) / sum(prompt_only) > 2.0  # ignoring seeds would claim far more certainty
 
 
 def test_t_interval_by_hand():
-    low, high = t_interval(torch.tensor([1.0, 2.0, 3.0]))
+    low, high = st.t_interval(torch.tensor([1.0, 2.0, 3.0]))
     half = 4.303 * 1.0 / 3**0.5
     assert (low, high) == pytest.approx((2 - half, 2 + half), rel=1e-4)
 
 
 def test_holm_by_hand():
-    adjusted = holm({"a": 0.01, "b": 0.04, "c": 0.03})
+    adjusted = st.holm({"a": 0.01, "b": 0.04, "c": 0.03})
     assert adjusted == pytest.approx({"a": 0.03, "c": 0.06, "b": 0.06})
 
 
 def test_sign_flip_test_rejects_a_consistent_gain_and_not_noise():
-    assert sign_flip_pvalue(torch.ones(20) + 0.1 * torch.randn(20, generator=torch.Generator().manual_seed(0))) < 0.01
+    assert (
+        st.sign_flip_pvalue(torch.ones(20) + 0.1 * torch.randn(20, generator=torch.Generator().manual_seed(0))) < 0.01
+    )
     symmetric = torch.tensor([1.0, -1.0] * 10)
-    assert sign_flip_pvalue(symmetric) > 0.5
+    assert st.sign_flip_pvalue(symmetric) > 0.5
 
 
 def test_win_rate_counts_identical_responses_as_ties():
-    outcome = win_rate(torch.tensor([1.0, 0.0, 2.0, 5.0]), torch.tensor([0.0, 1.0, 2.0, 5.000001]),
+    outcome = st.win_rate(torch.tensor([1.0, 0.0, 2.0, 5.0]), torch.tensor([0.0, 1.0, 2.0, 5.000001]),
                        identical=torch.tensor([False, False, False, True]))  # fmt: skip
     assert outcome.tolist() == [1.0, 0.0, 0.5, 0.5]
 
@@ -81,7 +74,7 @@ def test_length_control_removes_a_gain_that_is_only_length():
     sft_len = torch.randint(50, 300, (400,), generator=g).double()
     policy_len = sft_len + 50  # the policy only writes longer
     judge = lambda n: 0.01 * n + 0.2 * torch.randn(n.shape, generator=g, dtype=torch.float64)  # noqa: E731
-    controlled, slope = length_controlled_differences(judge(policy_len), judge(sft_len), policy_len, sft_len)
+    controlled, slope = st.length_controlled_differences(judge(policy_len), judge(sft_len), policy_len, sft_len)
     assert slope == pytest.approx(0.01, rel=0.15)
     raw = (judge(policy_len) - judge(sft_len)).mean().item()
     assert raw == pytest.approx(0.5, abs=0.1) and abs(controlled.mean().item()) < 0.1

