@@ -18,10 +18,14 @@ from rlhf.callbacks import StepProgressBar
 from rlhf.data import HelpSteerDataModule
 from rlhf.paths import InputError
 
-# Known, understood noise: Lightning's advert for its cloud logger, and its warning that the frozen reference and
-# reward model are in eval mode (they are meant to be: REINFORCE trains the policy alone).
+# Known, understood noise: Lightning's advert for its cloud logger, its warning that the frozen reference and
+# reward model are in eval mode (they are meant to be: REINFORCE trains the policy alone), and its tip about
+# dataloader workers (the data are tokenized in memory; workers would only copy them).
 warnings.filterwarnings("ignore", message=r"Found \d+ module\(s\) in eval mode")
 warnings.filterwarnings("ignore", message=r".*does not have many workers.*")
+# Lightning's internals: a deprecation inside its own pytree helper, and its model summary's size estimate.
+warnings.filterwarnings("ignore", message=r".*isinstance\(treespec, LeafSpec\)` is deprecated.*")
+warnings.filterwarnings("ignore", message=r"Precision .* is not supported by the model summary.*")
 
 
 class _DropAdverts(logging.Filter):

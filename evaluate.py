@@ -39,6 +39,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--tokenizer", required=True)
     data_args(p, ["test"])
     p.add_argument("--max-prompt-length", type=int, default=512)
+    p.add_argument("--max-prompts", type=int, default=None, help="the first N prompts only (quick checks)")
     p.add_argument("--samples", type=int, default=2, help="sampled responses per prompt, besides the greedy one")
     p.add_argument("--max-new-tokens", type=int, default=256)
     p.add_argument("--temperature", type=float, default=1.0)

@@ -94,3 +94,16 @@ def test_rollout_masks_stop_at_the_first_eos():
     assert rollout.attention_mask.tolist()[2] == [0, 0, 1, 1, 1, 1, 1]
     early = generate(ScriptedLM([[2, 9], [2, 9]]), prompts[:2], prompt_mask[:2], 2, max_new_tokens=8, greedy=True)
     assert early.response_ids.shape[1] == 1  # stops as soon as every row has finished
+
+
+def test_the_weight_cast_cache_under_autocast_changes_nothing(tiny_model, tokenizer, prompt_batch):
+    from rlhf.generation import _generate
+
+    model = load_causal_lm(tiny_model).train()  # trainable weights: the ones autocast caches
+    items, collate = prompt_batch
+    batch, eos = collate(items), tokenizer.eos_token_id
+    args = (model, batch["input_ids"], batch["attention_mask"], eos, 10)
+    with torch.autocast("cpu", dtype=torch.bfloat16, cache_enabled=False):  # as Lightning's bf16-mixed does
+        cached = generate(*args, generator=torch.Generator().manual_seed(3))
+        uncached = _generate(*args, 1.0, False, torch.Generator().manual_seed(3))
+    assert torch.equal(cached.input_ids, uncached.input_ids)

@@ -128,3 +128,22 @@ def test_checkpoint_holds_policy_and_baseline_but_not_frozen_models(tiny_model, 
     assert restored.reward_scale.item() == pytest.approx(module.reward_scale.item())
     for name, value in module.policy.state_dict().items():
         assert torch.equal(restored.policy.state_dict()[name], value)
+
+
+def test_step_budgeted_runs_show_steps_not_epochs(tiny_model, scalar_rm, pairs_file, capsys):
+    from rlhf.callbacks import StepProgressBar
+
+    module = make_module(tiny_model, scalar_rm, TokenReward, standardize_rewards=False, max_new_tokens=4)
+    trainer = L.Trainer(
+        max_steps=12,  # more than one epoch of the 30 training prompts in batches of 8
+        max_epochs=-1,
+        accelerator="cpu",
+        logger=False,
+        enable_checkpointing=False,
+        limit_val_batches=0,
+        enable_model_summary=False,
+        callbacks=[StepProgressBar()],
+    )
+    trainer.fit(module, datamodule=prompts(tiny_model, pairs_file))
+    shown = capsys.readouterr().err
+    assert "steps" in shown and "12/12" in shown and "Epoch" not in shown

@@ -3,21 +3,11 @@
 #   bash scripts/study/reinforce.sh l1_seed0 rm_a 0 --model.init_args.lr=3e-6 --model.init_args.beta=0.05
 #   CONFIGS=configs/reinforce_distributional.yaml bash scripts/study/reinforce.sh l2_mean_seed0 dist_a 0 ...
 # Arguments: run name, the study RM it optimises (a name under $RLHF_ARTIFACTS with an export/), the seed;
-# the rest goes to cli.py. Paths from the environment as in scripts/study/reward_model.sh.
+# the rest goes to cli.py. Paths: scripts/study/env.sh.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 name=${1:?name}; rm=${2:?reward model name}; seed=${3:?seed}; shift 3
 source scripts/study/env.sh
-out=$ART/$name
-run=$out/logs/$name/version_0
-if [[ -f $out/policy/config.json ]]; then echo "$name: done ($out/policy)"; exit 0; fi
-resume=()
-if [[ -f $run/checkpoints/last.ckpt ]]; then resume=(--ckpt_path "$run/checkpoints/last.ckpt"); fi
-configs=(--config configs/reinforce.yaml)
-for c in ${CONFIGS:-}; do configs+=(--config "$c"); done
-python cli.py fit "${configs[@]}" --config configs/study/reinforce_cpu.yaml \
+run_stage "$name" policy/config.json configs/reinforce.yaml configs/study/reinforce_cpu.yaml \
   --model.init_args.policy="$MODEL" --model.init_args.reward_model="$ART/$rm/export" \
-  --data.tokenizer="$TOKENIZER" --data.path="$DATA" --seed_everything="$seed" --data.seed="$seed" \
-  --model.init_args.export_dir="$out/policy" \
-  --trainer.logger.init_args.save_dir="$out/logs" --trainer.logger.init_args.name="$name" \
-  --trainer.logger.init_args.version=0 "${resume[@]}" "$@"
+  --seed_everything="$seed" --data.seed="$seed" --model.init_args.export_dir="$ART/$name/policy" "$@"

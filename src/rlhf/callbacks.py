@@ -24,8 +24,16 @@ class DevEvaluation(L.Callback):
     come from the evaluation stages (``evaluate.py``) on the test prompts, with independent judges.
     """
 
-    def __init__(self, every_n_steps: int = 50, samples: int = 1, max_new_tokens: Optional[int] = None, seed: int = 0):
+    def __init__(
+        self,
+        every_n_steps: int = 50,
+        samples: int = 1,
+        max_new_tokens: Optional[int] = None,
+        max_prompts: Optional[int] = None,
+        seed: int = 0,
+    ):
         self.every_n_steps, self.samples, self.max_new_tokens, self.seed = every_n_steps, samples, max_new_tokens, seed
+        self.max_prompts = max_prompts  # the first N validation prompts only (quick checks)
         self._sft: Optional[dict] = None
         self._last_step = -1
 
@@ -37,7 +45,7 @@ class DevEvaluation(L.Callback):
         self.evaluate(trainer, pl_module)
 
     def _answers(self, trainer, module, model) -> dict[str, dict]:
-        items = trainer.datamodule.datasets["val"]
+        items = trainer.datamodule.datasets["val"][: self.max_prompts]
         budget = self.max_new_tokens or module.hparams.max_new_tokens
         tokenizer = module.tokenizer
         records = list(

@@ -143,7 +143,7 @@ def generate_responses(
 def run_generate(args) -> None:
     tokenizer = load_tokenizer(args.tokenizer)
     rows = select_rows(args.data, args.splits, args.roles, args.sources)
-    items = unique_prompts(tokenizer, rows, args.max_prompt_length, name=f"{args.roles} prompts")
+    items = unique_prompts(tokenizer, rows, args.max_prompt_length, name=f"{args.roles} prompts")[: args.max_prompts]
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     done = frozenset(r["prompt_hash"] for r in read_jsonl(out)) if out.exists() else frozenset()

@@ -67,7 +67,24 @@ def generate(
     greedy: bool = False,
     generator: Optional[torch.Generator] = None,
 ) -> Rollout:
-    """Sample (or greedily decode) one response per left-padded prompt, stopping each row at its first eos."""
+    """Sample (or greedily decode) one response per left-padded prompt, stopping each row at its first eos.
+
+    Under autocast, the low-precision copies of the weights are made once per call instead of at every decode
+    step (Lightning's autocast disables that cache; the casts are the same, so the outputs are too).
+    """
+    device = input_ids.device.type
+    if torch.is_autocast_enabled(device):
+        dtype = torch.get_autocast_dtype(device)
+        with torch.autocast(device, dtype=dtype, cache_enabled=True):
+            return _generate(
+                model, input_ids, attention_mask, eos_token_id, max_new_tokens, temperature, greedy, generator
+            )
+    return _generate(model, input_ids, attention_mask, eos_token_id, max_new_tokens, temperature, greedy, generator)
+
+
+def _generate(
+    model, input_ids, attention_mask, eos_token_id, max_new_tokens, temperature, greedy, generator
+) -> Rollout:
     was_training = model.training
     model.eval()
     batch = input_ids.shape[0]
