@@ -18,14 +18,19 @@ from rlhf.callbacks import StepProgressBar
 from rlhf.data import HelpSteerDataModule
 from rlhf.paths import InputError
 
-# Known, understood noise: Lightning's advert for its cloud logger, its warning that the frozen reference and
-# reward model are in eval mode (they are meant to be: REINFORCE trains the policy alone), and its tip about
-# dataloader workers (the data are tokenized in memory; workers would only copy them).
-warnings.filterwarnings("ignore", message=r"Found \d+ module\(s\) in eval mode")
-warnings.filterwarnings("ignore", message=r".*does not have many workers.*")
-# Lightning's internals: a deprecation inside its own pytree helper, and its model summary's size estimate.
-warnings.filterwarnings("ignore", message=r".*isinstance\(treespec, LeafSpec\)` is deprecated.*")
-warnings.filterwarnings("ignore", message=r"Precision .* is not supported by the model summary.*")
+# Known, understood noise, each with its reason:
+KNOWN_WARNINGS = [
+    r"Found \d+ module\(s\) in eval mode",  # the frozen reference and RM are meant to be: REINFORCE trains the policy
+    r".*does not have many workers.*",  # the data are tokenized in memory; workers would only copy them
+    r"You passed in a `val_dataloader` but have no `validation_step`",  # REINFORCE: DevEvaluation evaluates instead
+    # The data module checkpoints its position in the training order (HelpSteerDataModule.state_dict, tested against
+    # uninterrupted runs), so a resumed run continues with the unseen batches; Lightning looks at the loader only.
+    r"You're resuming from a checkpoint that ended before the epoch ended",
+    r".*isinstance\(treespec, LeafSpec\)` is deprecated.*",  # inside Lightning's own pytree helper
+    r"Precision .* is not supported by the model summary.*",  # the summary's size estimate only
+]
+for pattern in KNOWN_WARNINGS:
+    warnings.filterwarnings("ignore", message=pattern)
 
 
 class _DropAdverts(logging.Filter):

@@ -26,10 +26,11 @@ from common import (
 from datasets import Dataset
 from torch.utils.data import DataLoader
 
-from rlhf.data import LengthGroupedSampler, PairCollator
+from rlhf.data import PairCollator
 from rlhf.dataset import encode_pairs
 from rlhf.models import load_reward_model, load_tokenizer
 from rlhf.reward_model import RewardModelModule
+from rlhf.sampling import LengthGroupedSampler
 
 
 def run_ours(args, rows) -> list[float]:

@@ -6,7 +6,7 @@ import pytest
 import torch
 from conftest import SHARED, write_rows
 
-from rlhf.data import HelpSteerDataModule, LengthGroupedSampler, PairCollator, PromptCollator
+from rlhf.data import HelpSteerDataModule, PairCollator, PromptCollator
 from rlhf.dataset import (
     MIN_KEPT_USER_TOKENS,
     clean_pairs,
@@ -19,6 +19,7 @@ from rlhf.dataset import (
     unique_prompts,
 )
 from rlhf.paths import InputError
+from rlhf.sampling import LengthGroupedSampler
 from rlhf.tiny import synthetic_preference_rows
 
 
