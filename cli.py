@@ -7,8 +7,6 @@ Bad input (a missing file, a malformed line, no Hub) ends the run with one line 
 """
 
 import logging
-import os
-import sys
 import warnings
 
 from lightning.pytorch.callbacks import ProgressBar
@@ -16,7 +14,7 @@ from lightning.pytorch.cli import LightningCLI
 
 from rlhf.callbacks import StepProgressBar
 from rlhf.data import HelpSteerDataModule
-from rlhf.paths import InputError
+from rlhf.paths import run_with_one_line_errors
 
 # Known, understood noise, each with its reason:
 KNOWN_WARNINGS = [
@@ -62,21 +60,5 @@ def main(args=None):
     )
 
 
-def _input_error(error: BaseException) -> InputError | None:
-    """The InputError behind an exception, if any (jsonargparse wraps errors raised while instantiating)."""
-    while error is not None:
-        if isinstance(error, InputError):
-            return error
-        error = error.__cause__ or error.__context__
-    return None
-
-
 if __name__ == "__main__":
-    try:
-        main()
-    except Exception as e:  # noqa: BLE001 - only input errors are shortened; everything else is re-raised
-        cause = _input_error(e)
-        if cause is None or os.environ.get("RLHF_TRACEBACK"):
-            raise
-        print(f"error: {cause}", file=sys.stderr)
-        sys.exit(2)
+    run_with_one_line_errors(main)

@@ -11,13 +11,12 @@ Errors in the input end with one line (``RLHF_TRACEBACK=1`` for the traceback), 
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 
 from rlhf.compare import compare, markdown
 from rlhf.evaluate import run_generate, run_judge, run_pairs, run_probe
-from rlhf.paths import InputError
+from rlhf.paths import InputError, run_with_one_line_errors
 
 DATA = ("--data", "--splits", "--roles", "--sources")
 
@@ -106,10 +105,4 @@ def main(argv=None) -> None:
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except InputError as e:
-        if os.environ.get("RLHF_TRACEBACK"):
-            raise
-        print(f"error: {e}", file=sys.stderr)
-        sys.exit(2)
+    run_with_one_line_errors(main)

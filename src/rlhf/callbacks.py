@@ -58,11 +58,10 @@ class DevEvaluation(L.Callback):
         responses = [
             (r, k, x) for r in records for k, x in [("greedy", r["greedy"])] + [("s", s) for s in r["samples"]]
         ]
-        with trainer.precision_plugin.forward_context():
-            scores = score_sequences(
-                module.reward_model, [prompts[r["prompt_hash"]] + x["ids"] for r, _, x in responses],
-                tokenizer.pad_token_id, 16,
-            )  # fmt: skip
+        scores = score_sequences(
+            module.reward_model, [prompts[r["prompt_hash"]] + x["ids"] for r, _, x in responses],
+            tokenizer.pad_token_id, 16, trainer.precision_plugin.forward_context,
+        )  # fmt: skip
         for (_, _, x), s in zip(responses, scores):
             x["score"] = s["score"]
         return {r["prompt_hash"]: r for r in records}

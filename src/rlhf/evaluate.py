@@ -101,6 +101,7 @@ def generate_responses(
     policies evaluated with one seed see the same random numbers (less noise in their difference)."""
     collate = PromptCollator(tokenizer.pad_token_id)
     eos = tokenizer.eos_token_id
+    device = next(policy.parameters()).device
     items = sorted(items, key=lambda i: (len(i["prompt_ids"]), i["prompt_hash"]))
     autocast = autocast or contextlib.nullcontext
     for number, start in enumerate(range(0, len(items), batch_size)):
@@ -108,7 +109,7 @@ def generate_responses(
         if not chunk:
             continue
         batch = collate(chunk)
-        ids, mask = batch["input_ids"], batch["attention_mask"]
+        ids, mask = batch["input_ids"].to(device), batch["attention_mask"].to(device)
         with autocast():
             greedy = generate(policy, ids, mask, eos, max_new_tokens, greedy=True)
             records = [
@@ -116,7 +117,7 @@ def generate_responses(
                 for c, r in zip(chunk, _responses(greedy, tokenizer, None))
             ]
             if samples:
-                g = torch.Generator().manual_seed(seed * 1_000_003 + number)
+                g = torch.Generator(device).manual_seed(seed * 1_000_003 + number)
                 sampled = generate(
                     policy,
                     ids.repeat_interleave(samples, 0),
@@ -148,7 +149,9 @@ def run_generate(args) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     done = frozenset(r["prompt_hash"] for r in read_jsonl(out)) if out.exists() else frozenset()
     policy = load_policy(args.policy).eval()
-    reference = load_policy(args.reference).eval() if args.reference else None
+    reference = None
+    if args.reference:  # SFT's own run names itself as reference: one copy, not two
+        reference = policy if args.reference == args.policy else load_policy(args.reference).eval()
     torch.manual_seed(args.seed)
     with open(out, "a") as f:
         for record in generate_responses(
@@ -162,8 +165,9 @@ def run_generate(args) -> None:
     print(f"{len(items) - len(done)} prompts generated -> {out}")
 
 
-def _autocast(precision: str):
-    """bf16 autocast on the CPU (the fast path here, and what REINFORCE's rollouts ran under) or full fp32."""
+def _autocast(precision: str = "bf16-mixed"):
+    """bf16 autocast on the CPU (the fast path here, and what REINFORCE's rollouts ran under) or full fp32. The
+    evaluation commands run on the CPU; inside training, the trainer's own precision context is passed instead."""
     return lambda: torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bf16-mixed")
 
 
@@ -171,16 +175,18 @@ def _autocast(precision: str):
 
 
 @torch.inference_mode()
-def score_sequences(rm, sequences: list[list[int]], pad_id: int, batch_size: int) -> list[dict]:
+def score_sequences(rm, sequences: list[list[int]], pad_id: int, batch_size: int, autocast=None) -> list[dict]:
     """The RM's reading (``score``; mean/std/entropy of p for a distributional RM, whose score is its mean)."""
     order = sorted(range(len(sequences)), key=lambda i: len(sequences[i]))
     out: list[dict] = [{}] * len(sequences)
     collate = PromptCollator(pad_id)  # right or left padding both work: the RM reads the last real token
-    with torch.autocast("cpu", dtype=torch.bfloat16):
+    device = next(rm.parameters()).device
+    with (autocast or _autocast())():
         for start in range(0, len(order), batch_size):
             idx = order[start : start + batch_size]
             batch = collate([{"prompt_ids": sequences[i], "index": i} for i in idx])
-            read = read_rewards(reward_logits(rm, batch["input_ids"], batch["attention_mask"]), "mean")
+            ids, mask = batch["input_ids"].to(device), batch["attention_mask"].to(device)
+            read = read_rewards(reward_logits(rm, ids, mask), "mean")
             for j, i in enumerate(idx):
                 out[i] = {k: round(v[j].item(), 6) for k, v in read.items()}
     return out

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import socket
+import sys
 from urllib.parse import urlparse
 
 OFFLINE_HELP = "see README.md, 'Local files and offline use'"
@@ -16,6 +17,21 @@ OFFLINE_HELP = "see README.md, 'Local files and offline use'"
 class InputError(ValueError):
     """Bad input from the user (a path, a file, a setting). Its message is the whole story: ``cli.py`` prints
     it as one line (set ``RLHF_TRACEBACK=1`` for the traceback)."""
+
+
+def run_with_one_line_errors(main) -> None:
+    """Run a command's ``main``; an ``InputError`` behind whatever it raised (jsonargparse wraps errors raised while
+    instantiating) ends the process with ``error: ...`` on stderr and status 2. Other errors keep their traceback."""
+    try:
+        main()
+    except Exception as error:  # noqa: BLE001 - only input errors are shortened; everything else is re-raised
+        cause = error
+        while cause is not None and not isinstance(cause, InputError):
+            cause = cause.__cause__ or cause.__context__
+        if cause is None or os.environ.get("RLHF_TRACEBACK"):
+            raise
+        print(f"error: {cause}", file=sys.stderr)
+        sys.exit(2)
 
 
 def looks_like_path(path: str) -> bool:
