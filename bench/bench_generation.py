@@ -1,8 +1,14 @@
-"""Generation throughput of our rollout helper (rlhf.generation.generate), with and without its optimisations:
-the KV cache, and batching prompts of similar length (less left padding). Greedy decoding, so every variant
-must produce the same tokens; the script checks that.
+"""Rollout throughput: our generation helper (rlhf.generation.generate) against Hugging Face's ``model.generate``
+at the same batch size and dtype, sampling at temperature 1 (no top-k/top-p), as REINFORCE rollouts do. One
+process, the sides alternating run by run, medians of ``--repeats`` runs. A third side is the path REINFORCE
+takes: float32 weights under bf16 autocast.
 
-python bench/bench_generation.py --prompts 16 --batch-size 8 --max-new-tokens 48 --out results/bench/generation_cpu.json
+Throughput counts token slots: every row computes every decode step until the last row stops (both sides stop a
+batch when all rows have met eos), so batch x steps / seconds is the work done; the real (pre-eos) tokens are
+recorded beside it. Exactness: greedy decoding from both sides, token for token, on the same prompts.
+
+python bench/bench_generation.py --batch-sizes 16 64 --max-new-tokens 64 --repeats 3 \
+    --out results/bench/generation_cpu.json
 """
 
 import argparse
@@ -19,8 +25,8 @@ from rlhf.generation import Rollout, generate
 from rlhf.models import load_causal_lm, load_tokenizer
 
 
-def hf_generate(model, input_ids, attention_mask, eos, max_new_tokens, greedy=True):
-    """Hugging Face's ``model.generate`` with the same stopping rule, as a Rollout."""
+def hf_generate(model, input_ids, attention_mask, eos, max_new_tokens, greedy) -> Rollout:
+    """Hugging Face's ``model.generate`` with our stopping rule and sampler settings, as a Rollout."""
     config = GenerationConfig(
         do_sample=not greedy,
         top_k=None if greedy else 0,
@@ -39,69 +45,97 @@ def hf_generate(model, input_ids, attention_mask, eos, max_new_tokens, greedy=Tr
     return Rollout(sequences, torch.cat([attention_mask, mask], 1), mask, finished)
 
 
-ENGINES = {"ours": generate, "hf": hf_generate}
+def ours(model, input_ids, attention_mask, eos, max_new_tokens, greedy) -> Rollout:
+    return generate(model, input_ids, attention_mask, eos, max_new_tokens, greedy=greedy)
 
 
-def run(model, tokenizer, items, batch_size, max_new_tokens, engine) -> tuple[float, int, dict]:
-    collate = PromptCollator(tokenizer.pad_token_id)
-    start, tokens, outputs = time.perf_counter(), 0, {}
-    for i in range(0, len(items), batch_size):
-        batch = collate(items[i : i + batch_size])
-        rollout = ENGINES[engine](
-            model, batch["input_ids"], batch["attention_mask"], tokenizer.eos_token_id, max_new_tokens, greedy=True
-        )
-        tokens += int(rollout.response_mask.sum())
-        for index, ids, mask in zip(batch["index"], rollout.response_ids, rollout.response_mask):
-            outputs[int(index)] = ids[mask.bool()].tolist()
-    return time.perf_counter() - start, tokens, outputs
+def ours_autocast(model, input_ids, attention_mask, eos, max_new_tokens, greedy) -> Rollout:
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        return generate(model, input_ids, attention_mask, eos, max_new_tokens, greedy=greedy)
+
+
+def same_responses(a: Rollout, b: Rollout) -> list[bool]:
+    """Row by row: are the two rollouts' responses (up to and including eos) the same tokens?"""
+    pairs = zip(a.response_ids, a.response_mask, b.response_ids, b.response_mask)
+    return [x[m.bool()].tolist() == y[n.bool()].tolist() for x, m, y, n in pairs]
+
+
+OURS = ("ours", "ours_autocast")
+
+
+def timed(engine, model, batch, eos, max_new_tokens, greedy=False) -> dict:
+    start = time.perf_counter()
+    rollout = engine(model, batch["input_ids"], batch["attention_mask"], eos, max_new_tokens, greedy)
+    seconds = time.perf_counter() - start
+    slots = rollout.response_mask.numel()
+    return {
+        "seconds": seconds,
+        "decode_steps": rollout.response_mask.shape[1],
+        "token_slots_per_s": slots / seconds,
+        "real_tokens_per_s": int(rollout.response_mask.sum()) / seconds,
+        "rollout": rollout,
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_common_args(parser)
-    parser.add_argument("--prompts", type=int, default=16)
-    parser.add_argument("--batch-size", type=int, default=8)
-    parser.add_argument("--max-new-tokens", type=int, default=48)
+    parser.add_argument("--batch-sizes", type=int, nargs="+", default=[16, 64])
+    parser.add_argument("--max-new-tokens", type=int, default=64)
     parser.add_argument("--max-prompt-length", type=int, default=256)
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
     tokenizer = load_tokenizer(args.tokenizer)
-    model = load_causal_lm(args.model).to("cuda" if torch.cuda.is_available() else "cpu").eval()
-    items = unique_prompts(tokenizer, clean_pairs(load_rows(args.data)), args.max_prompt_length)
-    items = [items[i] for i in torch.randperm(len(items), generator=torch.Generator().manual_seed(0))[: args.prompts]]
-    by_length = sorted(items, key=lambda i: len(i["prompt_ids"]))
-    variants = {
-        "model.generate, random order": (items, "hf"),
-        "ours, random order": (items, "ours"),
-        "ours, length-sorted batches": (by_length, "ours"),
-    }
-    results, reference = {}, None
-    for name, (order, engine) in variants.items():
-        times = []
-        for _ in range(args.repeats):
-            seconds, tokens, outputs = run(model, tokenizer, order, args.batch_size, args.max_new_tokens, engine)
-            times.append(seconds)
-        reference = reference or outputs
-        same = sum(outputs[k] == reference[k] for k in reference) / len(reference)
-        results[name] = {
-            "median_seconds": statistics.median(times),
-            "new_tokens": tokens,
-            "tokens_per_second": tokens / statistics.median(times),
-            "same_tokens_as_first": same,
+    eos = tokenizer.eos_token_id
+    bf16 = load_causal_lm(args.model, "bfloat16").eval()
+    fp32 = load_causal_lm(args.model).eval()
+    sides = {"hf": (hf_generate, bf16), "ours": (ours, bf16), "ours_autocast": (ours_autocast, fp32)}
+    prompts = unique_prompts(tokenizer, clean_pairs(load_rows(args.data)), args.max_prompt_length)
+    order = torch.randperm(len(prompts), generator=torch.Generator().manual_seed(0)).tolist()
+    collate = PromptCollator(tokenizer.pad_token_id)
+    results = {}
+    for batch_size in args.batch_sizes:
+        batch = collate([prompts[i] for i in order[:batch_size]])
+        greedy = {
+            name: timed(engine, model, batch, eos, args.max_new_tokens, True)["rollout"]
+            for name, (engine, model) in sides.items()
+        }
+        runs = {name: [] for name in sides}
+        for repeat in range(args.repeats + 1):  # the first round warms up and is dropped
+            names = list(sides) if repeat % 2 == 0 else list(sides)[::-1]
+            for name in names:
+                engine, model = sides[name]
+                run = timed(engine, model, batch, eos, args.max_new_tokens)
+                del run["rollout"]
+                if repeat:
+                    runs[name].append(run)
+        median = {n: {k: statistics.median(r[k] for r in rs) for k in rs[0]} for n, rs in runs.items()}
+        results[str(batch_size)] = {
+            "median": median,
+            "runs": runs,
+            "speedup_over_hf": {n: median[n]["token_slots_per_s"] / median["hf"]["token_slots_per_s"] for n in sides},
+            "greedy_rows_identical_to_hf": {n: sum(same_responses(greedy[n], greedy["hf"])) for n in OURS},
+            "prompt_length": int(batch["input_ids"].shape[1]),
         }
     write(
         args.out,
         {
-            "benchmark": "generation",
+            "benchmark": "generation: ours vs model.generate, sampling at temperature 1 (token slots per second)",
             "settings": {k: v for k, v in vars(args).items() if k != "out"},
             "environment": environment(),
             "results": results,
         },
     )
-    print("| variant | new tokens/s | same output |\n|---|---|---|")
-    for name, r in results.items():
-        print(f"| {name} | {r['tokens_per_second']:.1f} | {r['same_tokens_as_first']:.0%} |")
+    print("| batch | side | token slots/s | real tokens/s | x model.generate | greedy rows identical |")
+    print("|---|---|---|---|---|---|")
+    for batch_size, r in results.items():
+        for name, m in r["median"].items():
+            same = r["greedy_rows_identical_to_hf"].get(name, "-")
+            row = [batch_size, name, f"{m['token_slots_per_s']:.0f}", f"{m['real_tokens_per_s']:.0f}"]
+            row += [f"{r['speedup_over_hf'][name]:.2f}", f"{same}/{batch_size}"]
+            print("| " + " | ".join(map(str, row)) + " |")
 
 
 if __name__ == "__main__":

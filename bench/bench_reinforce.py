@@ -4,16 +4,22 @@ closest settings it allows, timed in one process, the two sides alternating run 
 Made equal on both sides: the model and RM, the prompts (the same prompts, each sampled twice per step, since k=2
 samples per prompt is RLOO's minimum; prompts of near-equal length, so padding does not differ), completions per
 step, max new tokens, plain sampling (temperature 1, no top-k/top-p), beta, one update per rollout batch, AdamW,
-fp32, no gradient checkpointing. Recorded on both sides, because sampled lengths can still differ: generated tokens
-per step, and the time of each phase of the step (ours: Lightning's SimpleProfiler over the sections of
+bf16 mixed precision (autocast over float32 weights), no gradient checkpointing, no reward standardisation or
+unfinished penalty (TRL has neither). Recorded on both sides, because sampled lengths can still differ: generated
+tokens per step, and the time of each phase of the step (ours: Lightning's SimpleProfiler over the sections of
 `ReinforceModule.training_step`; TRL: its own profiling contexts).
 
-python bench/bench_reinforce.py --policy-dir artifacts/bench/policy --reward-model artifacts/pilot/reward_model \
-    --completions 4 --max-new-tokens 32 --steps 7 --warmup-steps 3 --repeats 5 --out results/bench/reinforce_cpu.json
+The peak resident memory of the process is recorded too; run one side alone (``--sides ours``) to read it as the
+peak of a REINFORCE run. Timing does not depend on the RM's weights: without ``--reward-model`` an untrained head
+on the SFT backbone is written next to the policy and used.
+
+python bench/bench_reinforce.py --policy-dir $RLHF_ARTIFACTS/bench/policy --completions 16 --max-new-tokens 128 \
+    --steps 4 --warmup-steps 1 --repeats 3 --out results/bench/reinforce_cpu.json
 """
 
 import argparse
 import os
+import resource
 import statistics
 import tempfile
 from collections import defaultdict
@@ -89,7 +95,9 @@ def run_ours(args, chats) -> dict:
     lengths = ResponseLengths()
     with tempfile.TemporaryDirectory() as out:
         profiler = SimpleProfiler(dirpath=out, filename="profile")  # to a file: the bench prints its own table
-        times = timed_lightning_fit(module, loader, "32", callbacks=[lengths], profiler=profiler, max_steps=args.steps)
+        times = timed_lightning_fit(
+            module, loader, "bf16-mixed", callbacks=[lengths], profiler=profiler, max_steps=args.steps
+        )
     return summarize_run(times, lengths.mean, lengths.unfinished, profiler.recorded_durations, args)
 
 
@@ -127,8 +135,7 @@ def run_trl(args, chats) -> dict:
             num_iterations=1,
             max_steps=args.steps,
             gradient_checkpointing=False,
-            bf16=False,
-            fp16=False,
+            bf16=True,  # autocast over float32 weights, as ours
             report_to=[],
             save_strategy="no",
             logging_steps=1,  # every step's completion lengths reach the callback
@@ -172,7 +179,8 @@ def main() -> None:
     parser.add_argument(
         "--policy-dir", required=True, help="HF directory of the policy (written from --model if missing)"
     )
-    parser.add_argument("--reward-model", required=True)
+    parser.add_argument("--reward-model", help="an exported scalar RM (default: an untrained head, see above)")
+    parser.add_argument("--sides", nargs="+", default=["ours", "trl"], choices=["ours", "trl"])
     parser.add_argument("--completions", type=int, default=4, help="completions per step, both sides")
     parser.add_argument("--max-new-tokens", type=int, default=32)
     parser.add_argument("--max-prompt-length", type=int, default=128)
@@ -186,16 +194,22 @@ def main() -> None:
     if not os.path.exists(os.path.join(args.policy_dir, "config.json")):  # TRL loads its reference from a path
         load_causal_lm(args.model).save_pretrained(args.policy_dir)
         load_tokenizer(args.tokenizer).save_pretrained(args.policy_dir)
+    if args.reward_model is None:
+        args.reward_model = os.path.join(args.policy_dir, "untrained_rm")
+        if not os.path.exists(os.path.join(args.reward_model, "config.json")):
+            tokenizer = load_tokenizer(args.tokenizer)
+            load_reward_model(args.policy_dir, tokenizer.pad_token_id, head="scalar").save_pretrained(args.reward_model)
     chats = equal_length_prompts(
         args, load_tokenizer(args.tokenizer), args.completions * args.steps // SAMPLES_PER_PROMPT
     )
-    sides = {"ours": (run_ours, []), "trl": (run_trl, [])}
+    sides = {name: run for name, run in {"ours": (run_ours, []), "trl": (run_trl, [])}.items() if name in args.sides}
     for repeat in range(args.repeats):
         names = list(sides) if repeat % 2 == 0 else list(sides)[::-1]  # alternate who goes first
         for name in names:
             run, runs = sides[name]
             runs.append(run(args, chats))
     runs = {name: runs for name, (_, runs) in sides.items()}
+    peak_rss_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20  # KiB on Linux
     step = {name: median_of(r, "seconds_per_step") for name, r in runs.items()}
     tokens = {name: median_of(r, "generated_tokens_per_second") for name, r in runs.items()}
     result = {
@@ -205,10 +219,14 @@ def main() -> None:
         "median_seconds_per_step": step,
         "completions_per_second": {name: args.completions / s for name, s in step.items()},
         "generated_tokens_per_second": tokens,
-        "ours_over_trl_throughput": step["trl"] / step["ours"],
+        "ours_over_trl_throughput": step["trl"] / step["ours"] if len(step) == 2 else None,
+        "peak_rss_gb": {"sides": args.sides, "value": peak_rss_gb},
         "runs": runs,
     }
     write(args.out, result)
+    if len(step) < 2:
+        print(f"{args.sides[0]}: {step[args.sides[0]]:.2f} s per step, peak RSS {peak_rss_gb:.2f} GB")
+        return
     print(
         table(
             [

@@ -13,8 +13,6 @@ import lightning as L
 import torch
 from transformers import TrainerCallback
 
-from rlhf.dataset import clean_pairs, encode_pairs, load_rows
-
 # Machine-specific paths come from the environment (the same variables as scripts/study/*.sh), or flags.
 _ARTIFACTS = os.environ.get("RLHF_ARTIFACTS", os.path.expanduser("~/rlhf_artifacts"))
 DEFAULTS = {
@@ -30,16 +28,6 @@ def add_common_args(parser) -> None:
     parser.add_argument("--repeats", type=int, default=3, help="timed runs of each side (the median is reported)")
     parser.add_argument("--threads", type=int, default=0, help="torch threads (0: torch default)")
     parser.add_argument("--out", required=True, help="JSON file to write under results/bench/")
-
-
-def fitting_rows(tokenizer, data: str, max_length: int, count: int) -> list[dict]:
-    """The first ``count`` valid pairs whose prompt + longer response fit ``max_length`` for both tools untruncated."""
-    rows = clean_pairs(load_rows(data))
-    items = encode_pairs(tokenizer, rows, max_length=10**9)
-    fitting = [r for r, i in zip(rows, items) if max(len(i["chosen_ids"]), len(i["rejected_ids"])) <= max_length - 8]
-    if len(fitting) < count:
-        raise SystemExit(f"only {len(fitting)} pairs fit max_length={max_length}")
-    return fitting[:count]
 
 
 def timed_lightning_fit(

@@ -92,6 +92,7 @@ def test_reward_model_fit_export_and_resume(tiny_model, pairs_file, tmp_path):
     resumed = main(["fit", *args[:-1], "--trainer.max_steps=6", f"--ckpt_path={tmp_path / 'ckpt' / 'last.ckpt'}"])
     assert resumed.trainer.global_step == 6
     assert [r["step"] for r in records(tmp_path)] == [5, 6]  # continued at step 4, not from scratch
+    assert json.loads((export / "training.json").read_text()) == {"pairs_trained": 6 * 4, "optimizer_steps": 6}
     resumed_batches = [r["batch"] for r in records(tmp_path)]
 
     # The resumed run trains on the batches an uninterrupted run trains on at steps 5 and 6.

@@ -71,6 +71,7 @@ class RewardModelModule(GradientClipping, L.LightningModule):
         self.eval_p_chosen_wins = MeanMetric()
         self.eval_outcomes = CatMetric()  # per-pair win/loss, for a confidence interval of the accuracy
         self._checkpoint_step = 0
+        self._pairs_trained = 0  # on this rank; kept in checkpoints, written beside the export
 
     # ------------------------------------------------------------------------------------------- model
 
@@ -92,14 +93,19 @@ class RewardModelModule(GradientClipping, L.LightningModule):
     def on_train_batch_start(self, batch: dict, batch_idx: int) -> None:
         self._step_started = time.perf_counter()
 
+    def on_after_backward(self) -> None:
+        self._step_seconds = time.perf_counter() - self._step_started
+
     def on_train_batch_end(self, outputs, batch: dict, batch_idx: int) -> None:
-        """Throughput of the whole step (forward, backward, optimizer), in pairs and real (non-pad) tokens."""
-        seconds = time.perf_counter() - self._step_started
+        """Throughput of forward + backward in pairs and real (non-pad) tokens: timed up to the end of backward, so
+        neither the optimizer step (once per accumulation) nor checkpoint saving lands in one batch's figure."""
         tokens = batch["attention_mask"].sum()
         pairs = batch["attention_mask"].shape[0] // 2
+        seconds = self._step_seconds
         self.log_dict({"train/tokens_per_s": tokens.float() / seconds, "train/pairs_per_s": pairs / seconds})
 
     def training_step(self, batch: dict, batch_idx: int) -> Tensor:
+        self._pairs_trained += batch["input_ids"].shape[0] // 2
         result = self.pair_loss(*self.score_pairs(batch), batch)
         metrics = {"loss": result.loss.detach(), "accuracy": half_credit(result.p_chosen_wins).mean(), **result.metrics}
         self.log_dict({f"train/{k}": v for k, v in metrics.items()})
@@ -150,8 +156,14 @@ class RewardModelModule(GradientClipping, L.LightningModule):
     def on_test_epoch_end(self) -> None:
         self._eval_epoch_end("test")
 
+    def on_save_checkpoint(self, checkpoint: dict) -> None:
+        checkpoint["pairs_trained"] = self._pairs_trained
+
     def on_load_checkpoint(self, checkpoint: dict) -> None:
         self._checkpoint_step = checkpoint.get("global_step", 0)  # validate/test do not restore global_step
+        # Checkpoints from before the count: every training batch of a run was full (count = batches x size).
+        batches = checkpoint["loops"]["fit_loop"]["epoch_loop.batch_progress"]["total"]["processed"]
+        self._pairs_trained = checkpoint.get("pairs_trained", batches * self.trainer.datamodule.hparams.batch_size)
 
     # ------------------------------------------------------------------------------ optimizer and export
 
@@ -162,13 +174,18 @@ class RewardModelModule(GradientClipping, L.LightningModule):
         return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "interval": "step"}}
 
     def on_fit_end(self) -> None:
+        pairs = self.trainer.strategy.reduce(torch.tensor(float(self._pairs_trained)), reduce_op="sum")
         if self.hparams.export_dir and self.trainer.is_global_zero:
-            self.export(self.hparams.export_dir)
+            self.export(self.hparams.export_dir, {"pairs_trained": int(pairs), "optimizer_steps": self.global_step})
 
-    def export(self, directory: str) -> None:
-        """Hugging Face format (model + tokenizer); ``config.reward_head`` tells loaders how to read the head."""
+    def export(self, directory: str, training: Optional[dict] = None) -> None:
+        """Hugging Face format (model + tokenizer); ``config.reward_head`` tells loaders how to read the head.
+        ``training`` (pairs and steps trained) goes to ``training.json`` beside it."""
         self.model.save_pretrained(directory)
         self.tokenizer.save_pretrained(directory)
+        if training is not None:
+            with open(os.path.join(directory, "training.json"), "w") as f:
+                json.dump(training, f, indent=2)
         accuracy = self.trainer.callback_metrics.get("val/accuracy") if self._trainer else None
         summary = f", last validation accuracy {accuracy.item():.4f}" if accuracy is not None else ""
         rank_zero_info(f"reward model ({self.head}) saved to {directory}{summary}")

@@ -1,0 +1,122 @@
+"""The pre-registered choices on dev prompts (REPORT.md §3.1), applied to measurements, written to results/level1/.
+
+budget: the smallest of {128, 192, 256} new tokens at which >= 50% of SFT's sampled responses to the dev prompts
+    finish. Read from one SFT generation at the largest budget: a response that ends within b tokens there is the
+    response a b-token run samples (same prompts, batches and random stream: the first b tokens are identical).
+      python scripts/study/dev_choices.py budget $RLHF_ARTIFACTS/dev/sft_256.jsonl --out results/level1/dev_budget.json
+lr: the largest of {1e-6, 3e-6, 1e-5} whose dev KL at the final dev check stays <= 10 nats with no rise in the
+    unfinished or repetitive share over SFT's; beta = 0.05 unless no lr passes (then 0.1, and the runs are redone).
+      python scripts/study/dev_choices.py lr $RLHF_ARTIFACTS/dev_lr1e-6 $RLHF_ARTIFACTS/dev_lr3e-6 ... \
+          --out results/level1/dev_lr.json
+"""
+
+import argparse
+import glob
+import json
+import os
+import re
+import statistics
+
+BUDGETS = (128, 192, 256)
+FINISH_SHARE = 0.5
+KL_BUDGET = 10.0
+REPETITIVE = 0.5  # a response is repetitive when more than half of its 4-grams repeat an earlier one
+
+
+def read_jsonl(path: str) -> list[dict]:
+    with open(path) as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def choose_budget(generations: str) -> dict:
+    samples = [s for r in read_jsonl(generations) for s in r["samples"]]
+    finished = {b: sum(s["finished"] and s["length"] <= b for s in samples) / len(samples) for b in BUDGETS}
+    passing = [b for b in BUDGETS if finished[b] >= FINISH_SHARE]
+    return {
+        "rule": f"smallest of {list(BUDGETS)} with >= {FINISH_SHARE:.0%} of SFT sampled dev responses finished",
+        "generations": generations,
+        "sampled_responses": len(samples),
+        "finished_share": finished,
+        "median_length_finished": statistics.median(s["length"] for s in samples if s["finished"]),
+        "chosen": passing[0] if passing else max(BUDGETS),
+        "none_passed": not passing,
+    }
+
+
+def _shares(record_set: dict) -> dict:
+    samples = [s for r in record_set.values() for s in r["samples"]]
+    return {
+        "unfinished": sum(not s["finished"] for s in samples) / len(samples),
+        "repetitive": sum(s["repetition"] > REPETITIVE for s in samples) / len(samples),
+    }
+
+
+def last_dev_check(run_dir: str) -> dict:
+    """The run's last DevEvaluation file (``eval/dev_step<N>.json`` under its logs)."""
+    files = glob.glob(os.path.join(run_dir, "**", "eval", "dev_step*.json"), recursive=True)
+    if not files:
+        raise SystemExit(f"no dev check under {run_dir}")
+    path = max(files, key=lambda p: int(re.search(r"dev_step(\d+)", p).group(1)))
+    with open(path) as f:
+        return {"path": path, **json.load(f)}
+
+
+def choose_lr(run_dirs: list[str]) -> dict:
+    runs = {}
+    for run_dir in run_dirs:
+        check = last_dev_check(run_dir)
+        hparams = check_hparams(run_dir)
+        policy, sft = _shares(check["policy"]), _shares(check["sft"])
+        passes = (
+            check["kl"] <= KL_BUDGET
+            and policy["unfinished"] <= sft["unfinished"]
+            and policy["repetitive"] <= sft["repetitive"]
+        )
+        runs[run_dir] = {
+            "lr": hparams["lr"],
+            "beta": hparams["beta"],
+            "step": check["global_step"],
+            "dev_kl": check["kl"],
+            "dev_reward_gain": check["reward_gain"],
+            "policy": policy,
+            "sft": sft,
+            "passes": passes,
+        }
+    passing = [r for r in runs.values() if r["passes"]]
+    return {
+        "rule": f"largest lr with dev KL <= {KL_BUDGET} nats and no rise in unfinished or repetitive share over SFT",
+        "runs": runs,
+        "chosen_lr": max(r["lr"] for r in passing) if passing else None,
+        "beta": passing[0]["beta"] if passing else "none passed: redo at beta 0.1",
+    }
+
+
+def check_hparams(run_dir: str) -> dict:
+    """lr and beta of a run, from the config Lightning saved beside its logs."""
+    import yaml
+
+    path = glob.glob(os.path.join(run_dir, "**", "config.yaml"), recursive=True)[0]
+    with open(path) as f:
+        model = yaml.safe_load(f)["model"]["init_args"]
+    return {"lr": float(model["lr"]), "beta": float(model["beta"])}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="what", required=True)
+    budget = sub.add_parser("budget")
+    budget.add_argument("generations")
+    budget.add_argument("--out", required=True)
+    lr = sub.add_parser("lr")
+    lr.add_argument("run_dirs", nargs="+")
+    lr.add_argument("--out", required=True)
+    args = parser.parse_args()
+    result = choose_budget(args.generations) if args.what == "budget" else choose_lr(args.run_dirs)
+    os.makedirs(os.path.dirname(args.out) or ".", exist_ok=True)
+    with open(args.out, "w") as f:
+        json.dump(result, f, indent=2)
+    print(json.dumps({k: v for k, v in result.items() if k != "runs"}, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# The Level-1 study (REPORT.md §3.1), stage by stage, in the pre-registered order. Every stage skips what is done
+# and resumes what is not (training from its last checkpoint, generation from its last prompt), so the same
+# command continues across sessions. Heavy stages run one at a time.
+#   bash scripts/study/level1.sh                 # every stage still to do
+#   bash scripts/study/level1.sh budget rms      # named stages, in this order:
+#                                                # budget rms lr policies ablation rm_eval test_eval summary
+# Paths: scripts/study/env.sh (big outputs under $RLHF_ARTIFACTS); small results under results/level1/.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+source scripts/study/env.sh
+R=results/level1
+EVAL=$ART/eval
+SEEDS=(0 1 2)
+ABLATION_SEEDS=(0 1)
+PROMPTS=(--data "$DATA" --splits splits/prefmix.json --tokenizer "$TOKENIZER" --max-prompt-length 384)
+mkdir -p $R
+
+chosen() {  # chosen <file> <key>: a value the dev rules wrote
+  python -c "import json, sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])" "$R/$1" "$2"
+}
+
+rms() {
+  bash scripts/study/reward_model.sh rm_a rm_a
+  bash scripts/study/reward_model.sh rm_b rm_b
+}
+
+budget() {  # the response budget: SFT on the dev prompts of the training pool, 2 samples each, largest budget
+  [[ -f $R/dev_budget.json ]] && return
+  python evaluate.py generate --policy "$MODEL" "${PROMPTS[@]}" --roles dev --sources alpaca_eval2_weighted \
+    --samples 2 --max-new-tokens 256 --batch-size 16 --seed 0 --out "$ART/dev/sft_256/generations.jsonl"
+  python scripts/study/dev_choices.py budget "$ART/dev/sft_256/generations.jsonl" --out $R/dev_budget.json
+}
+
+lr() {  # the learning rate: one 40-step run per candidate against RM_A, checked on dev prompts at its end
+  local runs=() rate
+  for rate in 1e-6 3e-6 1e-5; do
+    bash scripts/study/reinforce.sh "dev_lr$rate" rm_a 0 --trainer.max_steps=40 --model.init_args.lr="$rate" \
+      --model.init_args.max_new_tokens="$(chosen dev_budget.json chosen)"
+    runs+=("$ART/dev_lr$rate")
+  done
+  [[ -f $R/dev_lr.json ]] || python scripts/study/dev_choices.py lr "${runs[@]}" --out $R/dev_lr.json
+}
+
+reinforce_args() {  # the hyperparameters fixed on dev prompts
+  echo --model.init_args.lr="$(chosen dev_lr.json chosen_lr)" --model.init_args.beta="$(chosen dev_lr.json beta)" \
+    --model.init_args.max_new_tokens="$(chosen dev_budget.json chosen)"
+}
+
+policies() {
+  for seed in "${SEEDS[@]}"; do
+    # shellcheck disable=SC2046
+    bash scripts/study/reinforce.sh "l1_seed$seed" rm_a "$seed" $(reinforce_args)
+  done
+}
+
+ablation() {  # the paper's claim: the moving-average baseline lowers the variance (against no baseline)
+  for seed in "${ABLATION_SEEDS[@]}"; do
+    # shellcheck disable=SC2046
+    bash scripts/study/reinforce.sh "l1_nobaseline_seed$seed" rm_a "$seed" $(reinforce_args) \
+      --model.init_args.baseline=none
+  done
+}
+
+rm_eval() {  # each RM on the held-out substitute pairs, the human pairs, and the garbage-answer probe
+  for rm in rm_a rm_b; do
+    [[ -f $R/${rm}_test_pairs.json ]] || python evaluate.py pairs --rm "$ART/$rm/export" --pairs "$DATA" \
+      --splits splits/prefmix.json --roles test --max-length 1024 --out $R/${rm}_test_pairs.json
+    [[ -f $R/${rm}_human_pairs.json ]] || python evaluate.py pairs --rm "$ART/$rm/export" \
+      --pairs ../shared/data/human_pairs.jsonl.gz --max-length 1024 --out $R/${rm}_human_pairs.json
+  done
+}
+
+generate_test() {  # generate_test NAME POLICY: greedy + 2 samples on the test prompts of the pool, seed 0 for all
+  python evaluate.py generate --policy "$2" --reference "$MODEL" "${PROMPTS[@]}" --roles test \
+    --sources alpaca_eval2_weighted --samples 2 --max-new-tokens "$(chosen dev_budget.json chosen)" \
+    --batch-size 16 --seed 0 --out "$EVAL/$1/generations.jsonl"
+  for rm in rm_a rm_b; do
+    [[ -f $EVAL/$1/scores_$rm.jsonl ]] || python evaluate.py judge --rm "$ART/$rm/export" \
+      --generations "$EVAL/$1/generations.jsonl" --out "$EVAL/$1/scores_$rm.jsonl"
+  done
+}
+
+test_eval() {
+  generate_test sft "$MODEL"
+  for rm in rm_a rm_b; do
+    [[ -f $R/${rm}_probe.json ]] || python evaluate.py probe --rm "$ART/$rm/export" \
+      --generations "$EVAL/sft/generations.jsonl" --probe ../shared/data/probes/null_model_response.txt \
+      --out $R/${rm}_probe.json
+  done
+  local main=() none=()
+  for seed in "${SEEDS[@]}"; do generate_test "l1_seed$seed" "$ART/l1_seed$seed/policy"; main+=("$EVAL/l1_seed$seed"); done
+  for seed in "${ABLATION_SEEDS[@]}"; do
+    generate_test "l1_nobaseline_seed$seed" "$ART/l1_nobaseline_seed$seed/policy"
+    none+=("$EVAL/l1_nobaseline_seed$seed")
+  done
+  python evaluate.py compare --sft "$EVAL/sft" --policy "reinforce=$(IFS=,; echo "${main[*]}")" \
+    --policy "no_baseline=$(IFS=,; echo "${none[*]}")" --judges rm_b rm_a length --primary reinforce/rm_b \
+    --out $R/test_compare.json
+}
+
+summary() {
+  python scripts/report/export_scalars.py "$ART"/l1_*/logs --out $R/training_scalars.csv
+  python scripts/report/level1_summary.py --results $R --artifacts "$ART" --model "$MODEL" --out $R/summary.json
+}
+
+stages=("$@")
+[[ ${#stages[@]} -gt 0 ]] || stages=(budget rms lr policies ablation rm_eval test_eval summary)
+for stage in "${stages[@]}"; do
+  echo "== level 1: $stage ($(date -u +%H:%M))"
+  "$stage"
+done

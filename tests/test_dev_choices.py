@@ -1,0 +1,70 @@
+"""The pre-registered dev-prompt rules (scripts/study/dev_choices.py) on hand-made measurements."""
+
+import importlib.util
+import json
+
+import pytest
+import yaml
+from conftest import REPO
+
+spec = importlib.util.spec_from_file_location("dev_choices", REPO / "scripts" / "study" / "dev_choices.py")
+dev_choices = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(dev_choices)
+
+
+def sample(length: int, finished: bool = True, repetition: float = 0.0) -> dict:
+    return {"length": length, "finished": finished, "repetition": repetition}
+
+
+def test_budget_is_the_smallest_with_half_finished(tmp_path):
+    # 10 samples: 4 finish within 128, 6 within 192, 7 within 256, 3 never (unfinished at 256 tokens).
+    lengths = [50, 60, 100, 128, 150, 192, 250] + [256] * 3
+    records = [{"prompt_hash": str(i), "samples": [sample(n, finished=i < 7)]} for i, n in enumerate(lengths)]
+    path = tmp_path / "generations.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    result = dev_choices.choose_budget(str(path))
+    assert result["finished_share"] == {128: 0.4, 192: 0.6, 256: 0.7}
+    assert result["chosen"] == 192 and not result["none_passed"]
+
+
+def write_run(root, name: str, lr: float, kl: float, policy_samples: list[dict], sft_samples: list[dict]) -> str:
+    run = root / name
+    logs = run / "logs" / name / "version_0"
+    (logs / "eval").mkdir(parents=True)
+    (logs / "config.yaml").write_text(yaml.safe_dump({"model": {"init_args": {"lr": lr, "beta": 0.05}}}))
+    check = {
+        "global_step": 40,
+        "kl": kl,
+        "reward_gain": {"mean": 0.1, "ci95": [0.0, 0.2]},
+        "policy": {"p": {"samples": policy_samples}},
+        "sft": {"p": {"samples": sft_samples}},
+    }
+    (logs / "eval" / "dev_step40.json").write_text(json.dumps(check))
+    (logs / "eval" / "dev_step0.json").write_text(json.dumps({**check, "global_step": 0, "kl": 99.0}))
+    return str(run)
+
+
+def test_lr_is_the_largest_that_keeps_kl_and_behaviour(tmp_path):
+    sft = [sample(80), sample(128, finished=False)]  # SFT: half unfinished, none repetitive
+    runs = [
+        write_run(tmp_path, "a", 1e-6, 0.5, sft, sft),
+        write_run(tmp_path, "b", 3e-6, 4.0, [sample(70), sample(90)], sft),  # fewer unfinished: fine
+        write_run(tmp_path, "c", 1e-5, 6.0, [sample(128, repetition=0.9), sample(90)], sft),  # repetitive: fails
+    ]
+    result = dev_choices.choose_lr(runs)
+    assert [r["passes"] for r in result["runs"].values()] == [True, True, False]
+    assert result["chosen_lr"] == 3e-6 and result["beta"] == 0.05
+    assert result["runs"][runs[0]]["step"] == 40  # the last dev check, not the first
+
+
+def test_lr_none_passing_says_so(tmp_path):
+    sft = [sample(80)]
+    runs = [write_run(tmp_path, "a", 1e-6, 11.0, sft, sft)]  # KL over the 10-nat budget
+    result = dev_choices.choose_lr(runs)
+    assert result["chosen_lr"] is None and "beta 0.1" in result["beta"]
+
+
+def test_lr_without_a_dev_check_is_an_error(tmp_path):
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(SystemExit, match="no dev check"):
+        dev_choices.choose_lr([str(tmp_path / "empty")])
