@@ -1,7 +1,10 @@
-"""Test-only Lightning callback, importable by the CLI (and its DDP worker processes) via class_path."""
+"""Test helpers: a Lightning callback importable by the CLI (and its DDP worker processes) via class_path, and
+loading a script of scripts/ as a module."""
 
+import importlib.util
 import json
 import os
+from pathlib import Path
 
 import lightning as L
 
@@ -25,3 +28,12 @@ class RecordTrainingState(L.Callback):
         os.makedirs(self.out_dir, exist_ok=True)
         with open(os.path.join(self.out_dir, f"rank{trainer.global_rank}.json"), "w") as f:
             json.dump(self.records, f)
+
+
+def load_script(relative_path: str):
+    """A script under the repository (e.g. ``scripts/study/dev_choices.py``) as a module, to test its functions."""
+    path = Path(__file__).resolve().parents[1] / relative_path
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -9,9 +9,12 @@ import pytest
 import torch
 import yaml
 from conftest import REPO
+from helpers import load_script
 
 from cli import main
 from rlhf.models import load_reward_model, reward_logits
+
+export_reward_model = load_script("scripts/tools/export_reward_model.py")
 
 
 def tiny_args(configs, tiny_model, pairs_file, tmp_path, *extra, callbacks=()):
@@ -88,6 +91,13 @@ def test_reward_model_fit_export_and_resume(tiny_model, pairs_file, tmp_path):
     with torch.no_grad():
         ids, mask = batch["input_ids"], batch["attention_mask"]
         assert torch.allclose(reward_logits(exported, ids, mask), reward_logits(module.model, ids, mask), atol=1e-5)
+
+    # An intermediate checkpoint exports the same RM (scripts/tools/export_reward_model.py).
+    export_reward_model.main(str(tmp_path / "ckpt" / "last.ckpt"), str(tmp_path / "from_ckpt"))
+    from_ckpt = load_reward_model(str(tmp_path / "from_ckpt"), pad_token_id=2).eval()
+    with torch.no_grad():
+        assert torch.allclose(reward_logits(from_ckpt, ids, mask), reward_logits(exported, ids, mask), atol=1e-5)
+    assert json.loads((tmp_path / "from_ckpt" / "training.json").read_text())["pairs_trained"] == 4 * 4
 
     resumed = main(["fit", *args[:-1], "--trainer.max_steps=6", f"--ckpt_path={tmp_path / 'ckpt' / 'last.ckpt'}"])
     assert resumed.trainer.global_step == 6

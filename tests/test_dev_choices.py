@@ -1,15 +1,12 @@
 """The pre-registered dev-prompt rules (scripts/study/dev_choices.py) on hand-made measurements."""
 
-import importlib.util
 import json
 
 import pytest
 import yaml
-from conftest import REPO
+from helpers import load_script
 
-spec = importlib.util.spec_from_file_location("dev_choices", REPO / "scripts" / "study" / "dev_choices.py")
-dev_choices = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(dev_choices)
+dev_choices = load_script("scripts/study/dev_choices.py")
 
 
 def sample(length: int, finished: bool = True, repetition: float = 0.0) -> dict:

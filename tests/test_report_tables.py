@@ -1,12 +1,9 @@
 """Result tables in the documents are copies of generated files (scripts/report/fill_tables.py)."""
 
-import importlib.util
-
 from conftest import REPO
+from helpers import load_script
 
-spec = importlib.util.spec_from_file_location("fill_tables", REPO / "scripts" / "report" / "fill_tables.py")
-fill_tables = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(fill_tables)
+fill_tables = load_script("scripts/report/fill_tables.py")
 
 
 def test_a_block_takes_the_file_and_nothing_else_changes(tmp_path):

@@ -13,12 +13,12 @@ from rlhf.reward_model import DistributionalRewardModule, RewardModelModule
 
 
 def main(checkpoint: str, out_dir: str) -> None:
-    hparams = torch.load(checkpoint, map_location="cpu", weights_only=False, mmap=True)["hyper_parameters"]
-    distributional = "comparison" in hparams
+    saved = torch.load(checkpoint, map_location="cpu", weights_only=False, mmap=True)
+    distributional = "comparison" in saved["hyper_parameters"]
     cls = DistributionalRewardModule if distributional else RewardModelModule
     module = cls.load_from_checkpoint(checkpoint, map_location="cpu")
     assert (module.head == DISTRIBUTION_HEAD) == distributional
-    module.export(out_dir)
+    module.export(out_dir, {"pairs_trained": saved.get("pairs_trained"), "optimizer_steps": saved["global_step"]})
 
 
 if __name__ == "__main__":

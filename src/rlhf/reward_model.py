@@ -161,9 +161,12 @@ class RewardModelModule(GradientClipping, L.LightningModule):
 
     def on_load_checkpoint(self, checkpoint: dict) -> None:
         self._checkpoint_step = checkpoint.get("global_step", 0)  # validate/test do not restore global_step
-        # Checkpoints from before the count: every training batch of a run was full (count = batches x size).
-        batches = checkpoint["loops"]["fit_loop"]["epoch_loop.batch_progress"]["total"]["processed"]
-        self._pairs_trained = checkpoint.get("pairs_trained", batches * self.trainer.datamodule.hparams.batch_size)
+        if "pairs_trained" in checkpoint:
+            self._pairs_trained = checkpoint["pairs_trained"]
+        elif self._trainer is not None and self.trainer.datamodule is not None:
+            # A checkpoint from before the count: every training batch of those runs was full.
+            batches = checkpoint["loops"]["fit_loop"]["epoch_loop.batch_progress"]["total"]["processed"]
+            self._pairs_trained = batches * self.trainer.datamodule.hparams.batch_size
 
     # ------------------------------------------------------------------------------ optimizer and export
 
