@@ -109,6 +109,10 @@ def test_pairs_and_probe(study, tiny_model, scalar_rm, tmp_path):
     )
     report = json.loads(out.read_text())
     assert report["n_pairs"] == 16 and report["n_prompts"] == 8
+    subset = tmp_path / "subset.json"
+    main(["pairs", "--rm", scalar_rm, "--pairs", study["data"], "--splits", study["splits"], "--max-prompts", "3",
+          "--out", str(subset)])  # fmt: skip
+    assert json.loads(subset.read_text())["n_prompts"] == 3 and json.loads(subset.read_text())["n_pairs"] == 6
     assert 0 <= report["accuracy"]["mean"] <= 1 and 0 <= report["length_baseline"]["mean"] <= 1
     gens = tmp_path / "sft/generations.jsonl"
     generate(study, tiny_model, gens)

@@ -65,7 +65,7 @@ ablation() {  # the paper's claim: the moving-average baseline lowers the varian
 rm_eval() {  # each RM on the held-out substitute pairs, the human pairs, and the garbage-answer probe
   for rm in rm_a rm_b; do
     [[ -f $R/${rm}_test_pairs.json ]] || python evaluate.py pairs --rm "$ART/$rm/export" --pairs "$DATA" \
-      --splits splits/prefmix.json --roles test --max-length 1024 --out $R/${rm}_test_pairs.json
+      --splits splits/prefmix.json --roles test --max-prompts 80 --max-length 1024 --out $R/${rm}_test_pairs.json
     [[ -f $R/${rm}_human_pairs.json ]] || python evaluate.py pairs --rm "$ART/$rm/export" \
       --pairs ../shared/data/human_pairs.jsonl.gz --max-length 1024 --out $R/${rm}_human_pairs.json
   done

@@ -233,6 +233,9 @@ def run_pairs(args) -> None:
     rm = load_reward_model(args.rm, tokenizer.pad_token_id).eval()
     rows = select_rows(args.pairs, args.splits, args.roles, args.sources)
     items = encode_pairs(tokenizer, rows, args.max_length, name=args.pairs)
+    if args.max_prompts:  # a subset fixed by the prompts' hashes, unrelated to their content
+        kept = set(sorted({i["prompt_hash"] for i in items})[: args.max_prompts])
+        items = [i for i in items if i["prompt_hash"] in kept]
     sequences = [i["chosen_ids"] for i in items] + [i["rejected_ids"] for i in items]
     scores = score_sequences(rm, sequences, tokenizer.pad_token_id, args.batch_size)
     n = len(items)
