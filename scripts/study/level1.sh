@@ -9,16 +9,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/study/env.sh
-R=results/level1
-EVAL=$ART/eval
+R=$LEVEL1
 SEEDS=(0 1 2)
 ABLATION_SEEDS=(0 1)
-PROMPTS=(--data "$DATA" --splits splits/prefmix.json --tokenizer "$TOKENIZER" --max-prompt-length 384)
 mkdir -p $R
-
-chosen() {  # chosen <file> <key>: a value the dev rules wrote
-  python -c "import json, sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])" "$R/$1" "$2"
-}
 
 rms() {
   bash scripts/study/reward_model.sh rm_a rm_a
@@ -40,11 +34,6 @@ lr() {  # the learning rate: one 40-step run per candidate against RM_A, checked
     runs+=("$ART/dev_lr$rate")
   done
   [[ -f $R/dev_lr.json ]] || python scripts/study/dev_choices.py lr "${runs[@]}" --out $R/dev_lr.json
-}
-
-reinforce_args() {  # the hyperparameters fixed on dev prompts
-  echo --model.init_args.lr="$(chosen dev_lr.json chosen_lr)" --model.init_args.beta="$(chosen dev_lr.json beta)" \
-    --model.init_args.max_new_tokens="$(chosen dev_budget.json chosen)"
 }
 
 policies() {
@@ -71,27 +60,20 @@ rm_eval() {  # each RM on the held-out substitute pairs, the human pairs, and th
   done
 }
 
-generate_test() {  # generate_test NAME POLICY: greedy + 2 samples on the test prompts of the pool, seed 0 for all
-  python evaluate.py generate --policy "$2" --reference "$MODEL" "${PROMPTS[@]}" --roles test \
-    --sources alpaca_eval2_weighted --samples 2 --max-new-tokens "$(chosen dev_budget.json chosen)" \
-    --batch-size 16 --seed 0 --out "$EVAL/$1/generations.jsonl"
-  for rm in rm_a rm_b; do
-    [[ -f $EVAL/$1/scores_$rm.jsonl ]] || python evaluate.py judge --rm "$ART/$rm/export" \
-      --generations "$EVAL/$1/generations.jsonl" --out "$EVAL/$1/scores_$rm.jsonl"
-  done
-}
-
 test_eval() {
-  generate_test sft "$MODEL"
+  generate_test sft "$MODEL" rm_a rm_b
   for rm in rm_a rm_b; do
     [[ -f $R/${rm}_probe.json ]] || python evaluate.py probe --rm "$ART/$rm/export" \
       --generations "$EVAL/sft/generations.jsonl" --probe ../shared/data/probes/null_model_response.txt \
       --out $R/${rm}_probe.json
   done
   local main=() none=()
-  for seed in "${SEEDS[@]}"; do generate_test "l1_seed$seed" "$ART/l1_seed$seed/policy"; main+=("$EVAL/l1_seed$seed"); done
+  for seed in "${SEEDS[@]}"; do
+    generate_test "l1_seed$seed" "$ART/l1_seed$seed/policy" rm_a rm_b
+    main+=("$EVAL/l1_seed$seed")
+  done
   for seed in "${ABLATION_SEEDS[@]}"; do
-    generate_test "l1_nobaseline_seed$seed" "$ART/l1_nobaseline_seed$seed/policy"
+    generate_test "l1_nobaseline_seed$seed" "$ART/l1_nobaseline_seed$seed/policy" rm_a rm_b
     none+=("$EVAL/l1_nobaseline_seed$seed")
   done
   python evaluate.py compare --sft "$EVAL/sft" --policy "reinforce=$(IFS=,; echo "${main[*]}")" \
