@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -124,6 +125,27 @@ def test_reward_model_fit_export_and_resume(tiny_model, pairs_file, tmp_path):
         ]
     )
     assert [r["batch"] for r in records(uninterrupted)][4:] == resumed_batches
+
+
+def test_a_resumed_epoch_shows_its_bar_from_where_it_stopped(tiny_model, pairs_file, tmp_path, capsys):
+    args = tiny_args(
+        "reward_model.yaml",
+        tiny_model,
+        pairs_file,
+        tmp_path,
+        f"--model.init_args.model={tiny_model}",
+        "--model.init_args.export_dir=null",
+        "--data.batch_size=4",
+        "--trainer.limit_val_batches=0",
+        "--trainer.max_steps=2",
+    )
+    main(["fit", *args])
+    capsys.readouterr()
+    last = tmp_path / "ckpt" / "last.ckpt"
+    main(["fit", *args[:-1], "--trainer.max_steps=4", "--trainer.enable_progress_bar=true", f"--ckpt_path={last}"])
+    shown = "".join(capsys.readouterr())
+    epoch_bar = shown[shown.index("Epoch 0:") :]  # Lightning's own bar read 'Training: 3/?' from here on
+    assert re.search(r"\b2/(\d+)", epoch_bar) and re.search(r"\b4/(\d+)", epoch_bar) and "/?" not in epoch_bar
 
 
 def test_reward_model_test_stage_on_a_separate_file(tiny_model, pairs_file, tmp_path):

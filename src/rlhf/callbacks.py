@@ -117,7 +117,17 @@ class DevEvaluation(L.Callback):
 
 
 class StepProgressBar(TQDMProgressBar):
-    """For step-budgeted runs (``max_epochs: -1``, as REINFORCE): one bar over ``max_steps``, not 'Epoch 19'."""
+    """For step-budgeted runs (``max_epochs: -1``, as REINFORCE): one bar over ``max_steps``, not 'Epoch 19'. For
+    epoch runs resumed part-way (the RMs), the epoch's bar with its total and the batches already done: Lightning
+    does not start a resumed epoch again, so its own bar would read 'Training: 61/?'."""
+
+    def on_train_start(self, trainer, pl_module) -> None:
+        super().on_train_start(trainer, pl_module)
+        done = trainer.fit_loop.epoch_loop.batch_progress.current.ready
+        if not self._by_step(trainer) and done:
+            super().on_train_epoch_start(trainer, pl_module)
+            self.train_progress_bar.n = self.train_progress_bar.initial = done
+            self.train_progress_bar.refresh()
 
     @staticmethod
     def _by_step(trainer) -> bool:
