@@ -17,6 +17,7 @@ mkdir -p $R
 rms() {
   bash scripts/study/reward_model.sh rm_a rm_a
   bash scripts/study/reward_model.sh rm_b rm_b
+  python scripts/report/rm_curves.py --run "RM_A=$ART/rm_a" --run "RM_B=$ART/rm_b" --out $R/rm_val_curves.json
 }
 
 budget() {  # the response budget: SFT on the dev prompts of the training pool, 2 samples each, largest budget
@@ -83,6 +84,10 @@ test_eval() {
 
 summary() {
   python scripts/report/export_scalars.py "$ART"/l1_*/logs --out $R/training_scalars.csv
+  python scripts/report/baseline_ablation.py $R/training_scalars.csv --arm "moving average=l1_seed0,l1_seed1" \
+    --arm "no baseline=l1_nobaseline_seed0,l1_nobaseline_seed1" --out $R/baseline_ablation.json
+  python scripts/report/plot_curves.py --run "moving-average baseline=$ART/l1_seed*/logs" \
+    --run "no baseline=$ART/l1_nobaseline_seed*/logs" --out $R/training_curves.png
   python scripts/report/level1_summary.py --results $R --artifacts "$ART" --model "$MODEL" --out $R/summary.json
 }
 
