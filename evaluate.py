@@ -67,6 +67,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--sources", nargs="+")
     p.add_argument("--max-length", type=int, default=1024)
     p.add_argument("--max-prompts", type=int, help="the pairs of the first N prompts in prompt-hash order only")
+    p.add_argument("--rating-range", type=float, nargs=2, metavar=("LOW", "HIGH"),
+                   help="the pairs' rating scale (1 10: grades): how a distributional RM's p(s) fits them")  # fmt: skip
     p.add_argument("--batch-size", type=int, default=16)
     p.add_argument("--out", required=True)
     p.set_defaults(func=run_pairs)

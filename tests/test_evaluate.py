@@ -1,15 +1,17 @@
 """The evaluation stages end to end on the tiny model: generate -> judge -> compare, pairs, probe, resume."""
 
 import json
+import math
 import subprocess
 import sys
 
 import pytest
+import torch
 from conftest import REPO, write_rows
 
 from evaluate import main
 from rlhf.dataset import prompt_hash
-from rlhf.evaluate import repeated_ngram_fraction
+from rlhf.evaluate import distribution_report, repeated_ngram_fraction
 from rlhf.tiny import build_tiny_model, synthetic_preference_rows
 
 
@@ -132,6 +134,37 @@ def test_pairs_and_probe(study, tiny_model, scalar_rm, tmp_path):
         ]
     )
     assert 0 <= json.loads((tmp_path / "p.json").read_text())["probe_beats_answer"] <= 1
+
+
+def one_hot_logits(scores: list[int]) -> torch.Tensor:
+    """Logits whose softmax is (to float precision) all mass on the given score of 1..10."""
+    return 50.0 * torch.nn.functional.one_hot(torch.tensor(scores) - 1, 10).float()
+
+
+def test_distribution_report_by_hand():
+    chosen, rejected = one_hot_logits([8, 6]), one_hot_logits([3, 6])  # a clear win, then a sure tie
+    ratings = torch.tensor([8.0, 6.0]), torch.tensor([3.0, float("nan")])  # one response without a grade
+    report = distribution_report(chosen, rejected, *ratings, rating_range=[1, 10])
+    assert report["p_win_mean"] == pytest.approx(0.75)  # P = 1 and P = 1/2 (ties count half)
+    assert report["p_win_accuracy"] == pytest.approx(0.75)
+    assert report["log_loss"] == pytest.approx(math.log(2) / 2)
+    assert report["ece_p_win"] == pytest.approx(0.0, abs=1e-6)  # sure and right; a coin flip scored as a coin flip
+    assert report["score_std_mean"] == pytest.approx(0.0, abs=1e-6)
+    grades = report["grades"]
+    assert grades["n"] == 3 and grades["nll"] == pytest.approx(0.0, abs=1e-6)
+    assert grades["mean_abs_error"] == pytest.approx(0.0, abs=1e-5) and grades["pearson"] == pytest.approx(1.0)
+    assert grades["within_central_80"] == 1.0
+    assert "grades" not in distribution_report(chosen, rejected, *ratings)  # no scale given: no grade analysis
+
+
+def test_pairs_of_a_distributional_rm(study, distribution_rm, tmp_path):
+    out = tmp_path / "dist.json"
+    main(["pairs", "--rm", distribution_rm, "--pairs", study["data"], "--splits", study["splits"],
+          "--rating-range", "1", "10", "--out", str(out)])  # fmt: skip
+    report = json.loads(out.read_text())
+    distribution = report["distribution"]
+    assert 0 <= distribution["ece_p_win"] <= 0.5 and distribution["grades"]["n"] == 2 * report["n_pairs"]
+    assert 0 < distribution["entropy_mean"] <= math.log(10) + 1e-6
 
 
 def test_repetition_measure():

@@ -78,3 +78,12 @@ def test_length_control_removes_a_gain_that_is_only_length():
     assert slope == pytest.approx(0.01, rel=0.15)
     raw = (judge(policy_len) - judge(sft_len)).mean().item()
     assert raw == pytest.approx(0.5, abs=0.1) and abs(controlled.mean().item()) < 0.1
+
+
+def test_expected_calibration_error_by_hand():
+    p = torch.tensor([0.9, 0.9, 0.6, 0.3])  # P(first side wins)
+    first_won = torch.tensor([1.0, 0.0, 1.0, 1.0])  # the last pair: 0.3 favours the second side, which lost
+    # bins of width 0.05 on [0.5, 1]: {0.9, 0.9} conf 0.9 acc 0.5; {0.6} conf 0.6 acc 1; {0.7} conf 0.7 acc 0
+    assert st.expected_calibration_error(p, first_won) == pytest.approx(0.5 * 0.4 + 0.25 * 0.4 + 0.25 * 0.7)
+    calibrated = torch.tensor([0.75, 0.75, 0.75, 0.25])
+    assert st.expected_calibration_error(calibrated, torch.tensor([1.0, 1.0, 0.0, 0.0])) == pytest.approx(0.0)

@@ -29,10 +29,11 @@ from rlhf.dataset import (
     unique_prompts,
 )
 from rlhf.generation import Rollout, generate, response_logprobs
+from rlhf.losses import log_preference_probability, rating_to_score
 from rlhf.models import load_causal_lm, load_reward_model, load_tokenizer, reward_logits
 from rlhf.paths import InputError
-from rlhf.rewards import read_rewards, sequence_kl
-from rlhf.stats import cluster_bootstrap_ci
+from rlhf.rewards import entropy, expected_score, read_rewards, score_quantile, score_std, sequence_kl
+from rlhf.stats import cluster_bootstrap_ci, expected_calibration_error
 
 # ---------------------------------------------------------------------------------------------- inputs
 
@@ -175,21 +176,24 @@ def _autocast(precision: str = "bf16-mixed"):
 
 
 @torch.inference_mode()
-def score_sequences(rm, sequences: list[list[int]], pad_id: int, batch_size: int, autocast=None) -> list[dict]:
-    """The RM's reading (``score``; mean/std/entropy of p for a distributional RM, whose score is its mean)."""
+def rm_outputs(rm, sequences: list[list[int]], pad_id: int, batch_size: int, autocast=None) -> torch.Tensor:
+    """The RM head's output for each sequence, in input order: ``[N]`` scores or ``[N, 10]`` logits of p(s)."""
     order = sorted(range(len(sequences)), key=lambda i: len(sequences[i]))
-    out: list[dict] = [{}] * len(sequences)
     collate = PromptCollator(pad_id)  # right or left padding both work: the RM reads the last real token
     device = next(rm.parameters()).device
+    chunks = []
     with (autocast or _autocast())():
         for start in range(0, len(order), batch_size):
-            idx = order[start : start + batch_size]
-            batch = collate([{"prompt_ids": sequences[i], "index": i} for i in idx])
-            ids, mask = batch["input_ids"].to(device), batch["attention_mask"].to(device)
-            read = read_rewards(reward_logits(rm, ids, mask), "mean")
-            for j, i in enumerate(idx):
-                out[i] = {k: round(v[j].item(), 6) for k, v in read.items()}
-    return out
+            batch = collate([{"prompt_ids": sequences[i], "index": i} for i in order[start : start + batch_size]])
+            chunks.append(reward_logits(rm, batch["input_ids"].to(device), batch["attention_mask"].to(device)).cpu())
+    outputs = torch.cat(chunks)
+    return outputs[torch.argsort(torch.tensor(order))]
+
+
+def score_sequences(rm, sequences: list[list[int]], pad_id: int, batch_size: int, autocast=None) -> list[dict]:
+    """The RM's reading (``score``; mean/std/entropy of p for a distributional RM, whose score is its mean)."""
+    read = read_rewards(rm_outputs(rm, sequences, pad_id, batch_size, autocast), "mean")
+    return [{k: round(v[i].item(), 6) for k, v in read.items()} for i in range(len(sequences))]
 
 
 def run_judge(args) -> None:
@@ -237,10 +241,10 @@ def run_pairs(args) -> None:
         kept = set(sorted({i["prompt_hash"] for i in items})[: args.max_prompts])
         items = [i for i in items if i["prompt_hash"] in kept]
     sequences = [i["chosen_ids"] for i in items] + [i["rejected_ids"] for i in items]
-    scores = score_sequences(rm, sequences, tokenizer.pad_token_id, args.batch_size)
+    outputs = rm_outputs(rm, sequences, tokenizer.pad_token_id, args.batch_size)
     n = len(items)
-    chosen = torch.tensor([s["score"] for s in scores[:n]])
-    rejected = torch.tensor([s["score"] for s in scores[n:]])
+    scores = read_rewards(outputs, "mean")["score"]
+    chosen, rejected = scores[:n], scores[n:]
     agree = (chosen > rejected).double() + 0.5 * (chosen == rejected).double()
     chosen_len = torch.tensor([len(i["chosen_ids"]) for i in items])
     rejected_len = torch.tensor([len(i["rejected_ids"]) for i in items])
@@ -255,9 +259,46 @@ def run_pairs(args) -> None:
         "accuracy": {"mean": agree.mean().item(), "ci95": cluster_bootstrap_ci(agree, clusters)},
         "length_baseline": {"mean": longer.mean().item(), "ci95": cluster_bootstrap_ci(longer, clusters)},
     }
+    if outputs.dim() == 2:  # a distributional RM: what its p(s) adds
+        ratings = [torch.tensor([i[f"{side}_rating"] for i in items]) for side in ("chosen", "rejected")]
+        report["distribution"] = distribution_report(outputs[:n], outputs[n:], *ratings, args.rating_range)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(report, indent=1))
     print(json.dumps({k: report[k] for k in ("n_pairs", "accuracy", "length_baseline")}))
+
+
+def distribution_report(
+    chosen: torch.Tensor, rejected: torch.Tensor, chosen_ratings: torch.Tensor, rejected_ratings: torch.Tensor,
+    rating_range: Optional[list[float]] = None,
+) -> dict:  # fmt: skip
+    """What a distributional RM's p(s) says on labelled pairs: its P(chosen > rejected) (ties half) and that
+    probability's calibration, the spread of p, and, where the pairs carry absolute grades on ``rating_range``, how
+    well p predicts them."""
+    log_p_win = log_preference_probability(chosen, rejected)
+    p_win = log_p_win.exp()
+    probs = torch.cat([chosen, rejected]).float().softmax(-1)
+    report = {
+        "p_win_mean": p_win.mean().item(),
+        "p_win_accuracy": ((p_win > 0.5).double() + 0.5 * (p_win == 0.5).double()).mean().item(),
+        "log_loss": -log_p_win.mean().item(),
+        "ece_p_win": expected_calibration_error(p_win, torch.ones_like(p_win)),
+        "score_std_mean": score_std(probs).mean().item(),
+        "entropy_mean": entropy(probs).mean().item(),
+    }
+    ratings = torch.cat([chosen_ratings, rejected_ratings]).float()
+    known = ~torch.isnan(ratings)
+    if rating_range is not None and known.any():
+        grades, p = rating_to_score(ratings[known], *rating_range), probs[known]
+        mean = expected_score(p)
+        low, high = score_quantile(p, 0.1), score_quantile(p, 0.9)
+        report["grades"] = {
+            "n": int(known.sum()),
+            "nll": -p.gather(1, grades.long()[:, None] - 1).clamp_min(1e-12).log().mean().item(),
+            "mean_abs_error": (mean - grades).abs().mean().item(),
+            "pearson": torch.corrcoef(torch.stack([mean, grades]))[0, 1].item(),
+            "within_central_80": ((grades >= low) & (grades <= high)).double().mean().item(),
+        }
+    return report
 
 
 def run_probe(args) -> None:

@@ -47,11 +47,6 @@ def log_preference_probability(
     return grid.flatten(1).logsumexp(-1)
 
 
-def entropy(probs: Tensor) -> Tensor:
-    """Shannon entropy (nats) along the last dimension."""
-    return -(probs * probs.clamp_min(1e-12).log()).sum(-1)
-
-
 def rating_to_score(ratings: Tensor, low: float, high: float, num_scores: int = 10) -> Tensor:
     """Map ratings on [low, high] linearly onto integer scores 1..num_scores, rounding halves up (NaN stays NaN).
 

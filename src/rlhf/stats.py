@@ -118,6 +118,20 @@ def win_rate(policy: Tensor, reference: Tensor, identical: Optional[Tensor] = No
     return (diff > 0).double() + 0.5 * (diff == 0).double()
 
 
+def expected_calibration_error(p_first: Tensor, first_wins: Tensor, bins: int = 10) -> float:
+    """ECE of pairwise win probabilities: each pair's confidence max(p, 1 - p) against whether the side it favours
+    won (half credit when p = 1/2), in equal-width confidence bins on [1/2, 1] weighted by their share of pairs."""
+    p, outcome = p_first.double().flatten(), first_wins.double().flatten()
+    confidence = torch.maximum(p, 1 - p)
+    correct = torch.where(p > 0.5, outcome, torch.where(p < 0.5, 1 - outcome, torch.full_like(p, 0.5)))
+    index = ((confidence - 0.5) * 2 * bins).long().clamp(max=bins - 1)
+    ece = 0.0
+    for b in index.unique():
+        members = index == b
+        ece += members.double().mean().item() * abs(confidence[members].mean().item() - correct[members].mean().item())
+    return ece
+
+
 def length_slope(scores: Tensor, lengths: Tensor) -> float:
     """OLS slope of a judge's score on response length (score units per token)."""
     x, y = lengths.double().flatten(), scores.double().flatten()
