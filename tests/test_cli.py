@@ -60,20 +60,23 @@ def tiny_args(configs, tiny_model, pairs_file, tmp_path, *extra, callbacks=()):
     ]
 
 
+def rm_args(tiny_model, pairs_file, tmp_path, *extra):
+    """The shipped RM config on the tiny model, 4 pairs per batch."""
+    model = f"--model.init_args.model={tiny_model}"
+    return tiny_args("reward_model.yaml", tiny_model, pairs_file, tmp_path, model, "--data.batch_size=4", *extra)
+
+
 def records(tmp_path, rank=0):
     return json.loads((tmp_path / "record" / f"rank{rank}.json").read_text())
 
 
 def test_reward_model_fit_export_and_resume(tiny_model, pairs_file, tmp_path):
     export = tmp_path / "export"
-    args = tiny_args(
-        "reward_model.yaml",
+    args = rm_args(
         tiny_model,
         pairs_file,
         tmp_path,
-        f"--model.init_args.model={tiny_model}",
         f"--model.init_args.export_dir={export}",
-        "--data.batch_size=4",
         "--trainer.max_steps=4",
         "--trainer.val_check_interval=4",
     )
@@ -112,14 +115,11 @@ def test_reward_model_fit_export_and_resume(tiny_model, pairs_file, tmp_path):
     main(
         [
             "fit",
-            *tiny_args(
-                "reward_model.yaml",
+            *rm_args(
                 tiny_model,
                 pairs_file,
                 uninterrupted,
-                f"--model.init_args.model={tiny_model}",
                 "--model.init_args.export_dir=null",
-                "--data.batch_size=4",
                 "--trainer.max_steps=6",
             ),
         ]
@@ -128,14 +128,11 @@ def test_reward_model_fit_export_and_resume(tiny_model, pairs_file, tmp_path):
 
 
 def test_a_resumed_epoch_shows_its_bar_from_where_it_stopped(tiny_model, pairs_file, tmp_path, capsys):
-    args = tiny_args(
-        "reward_model.yaml",
+    args = rm_args(
         tiny_model,
         pairs_file,
         tmp_path,
-        f"--model.init_args.model={tiny_model}",
         "--model.init_args.export_dir=null",
-        "--data.batch_size=4",
         "--trainer.limit_val_batches=0",
         "--trainer.max_steps=2",
     )
@@ -249,14 +246,11 @@ def run_ddp(args):
 
 def test_ddp_reward_model_on_two_cpu_processes(tiny_model, pairs_file, tmp_path):
     run_ddp(
-        tiny_args(
-            "reward_model.yaml",
+        rm_args(
             tiny_model,
             pairs_file,
             tmp_path,
-            f"--model.init_args.model={tiny_model}",
             f"--model.init_args.export_dir={tmp_path / 'export'}",
-            "--data.batch_size=4",
             "--trainer.max_steps=3",
             "--trainer.val_check_interval=3",
         )
