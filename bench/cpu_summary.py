@@ -90,7 +90,8 @@ def main() -> None:
     with open(os.path.join(folder, "cpu_summary.md"), "w") as f:
         f.write(markdown(summary))
     with open(os.path.join(folder, "profiles.md"), "w") as f:
-        f.write(profiles_markdown(load(folder, "decode_profile_cpu.json"), profile, reinforce))
+        decodes = [load(folder, f) for f in ("decode_profile_cpu.json", "decode_profile_b16_autocast_cpu.json")]
+        f.write(profiles_markdown(decodes, profile, reinforce))
     print(markdown(summary))
     print(f"wrote {out} and cpu_summary.md")
 
@@ -131,24 +132,26 @@ def markdown(s: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def profiles_markdown(decode: dict, rm_step: dict, reinforce: dict) -> str:
-    """Where the time goes: a rollout (prefill vs decode, top operators), an RM step, and both REINFORCE steps."""
+def profiles_markdown(decodes: list[dict], rm_step: dict, reinforce: dict) -> str:
+    """Where the time goes: rollouts (prefill vs decode, top operators), an RM step, and both REINFORCE steps."""
     share = lambda ops: ", ".join(f"`{k}` {v['share']:.0%}" for k, v in list(ops.items())[:4])  # noqa: E731
     phases = {}
     for side, runs in reinforce["runs"].items():
         names = runs[0]["phase_seconds_per_step"]
         phases[side] = {n: statistics.median(r["phase_seconds_per_step"][n] for r in runs) for n in names}
-    lines = [
-        "| what | measured |",
-        "|---|---|",
-        f"| rollout, batch {decode['settings']['batch_size']}, prompts left-padded to {decode['prompt_length']} "
-        f"tokens, {decode['decode_steps']} new tokens | {decode['seconds']:.1f} s: prefill "
-        f"{decode['prefill_seconds']:.1f} s ({decode['prefill_seconds'] / decode['seconds']:.0%}), then "
-        f"{decode['ms_per_decode_step']:.0f} ms per decode step |",
-        f"| rollout, top operators (self time) | {share(decode['top_ops'])} |",
+    lines = ["| what | measured |", "|---|---|"]
+    for d in decodes:
+        weights = "float32 weights, bf16 autocast" if d["settings"]["autocast"] else "bf16 weights"
+        lines += [
+            f"| rollout, batch {d['settings']['batch_size']}, {weights}, prompts left-padded to {d['prompt_length']} "
+            f"tokens, {d['decode_steps']} new tokens | {d['seconds']:.1f} s: prefill {d['prefill_seconds']:.1f} s "
+            f"({d['prefill_seconds'] / d['seconds']:.0%}), then {d['ms_per_decode_step']:.0f} ms per decode step |",
+            f"| the same, top operators (self time) | {share(d['top_ops'])} |",
+        ]
+    lines.append(
         f"| RM step, {rm_step['settings']['sequences']} x {rm_step['settings']['length']} tokens, top operators | "
-        f"{share(rm_step['top_ops'])}; matmuls at {rm_step['achieved_gflops_in_mm']:.0f} GFLOP/s |",
-    ]
+        f"{share(rm_step['top_ops'])}; matmuls at {rm_step['achieved_gflops_in_mm']:.0f} GFLOP/s |"
+    )
     ours, trl = phases["ours"], phases["trl"]
     lines.append(
         "| REINFORCE step phases, ours (s) | "

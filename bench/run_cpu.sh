@@ -12,6 +12,8 @@ POLICY=$ART/bench/policy  # written from the GGUF on first use (TRL loads its re
 python bench/bench_matmul.py --size 2048 --out $OUT/matmul_cpu.json
 python bench/bench_generation.py --batch-sizes 16 64 --max-new-tokens 64 --repeats 3 --out $OUT/generation_cpu.json
 python bench/profile_decode.py --batch-size 64 --max-new-tokens 64 --out $OUT/decode_profile_cpu.json
+python bench/profile_decode.py --batch-size 16 --max-new-tokens 64 --max-prompt-length 128 --autocast \
+  --out $OUT/decode_profile_b16_autocast_cpu.json  # as REINFORCE rollouts run
 python bench/profile_rm_step.py --sequences 4 --length 1024 --out $OUT/rm_step_profile_cpu.json
 # RM training through the shipped command (the study's micro-batch: the config's 8 pairs x 1,024 tokens need 16 GB)
 rm -rf "$ART/bench/rm_fit"
