@@ -24,7 +24,8 @@ def test_budget_is_the_smallest_with_half_finished(tmp_path):
     assert result["chosen"] == 192 and not result["none_passed"]
 
 
-def write_run(root, name: str, lr: float, kl: float, policy_samples: list[dict], sft_samples: list[dict]) -> str:
+def write_run(root, name: str, lr: float, kl: float, policy: list[dict], sft: list[dict]) -> str:
+    """A run directory as scripts/study/reinforce.sh leaves it: its config and two dev checks; one sample a prompt."""
     run = root / name
     logs = run / "logs" / name / "version_0"
     (logs / "eval").mkdir(parents=True)
@@ -33,8 +34,8 @@ def write_run(root, name: str, lr: float, kl: float, policy_samples: list[dict],
         "global_step": 40,
         "kl": kl,
         "reward_gain": {"mean": 0.1, "ci95": [0.0, 0.2]},
-        "policy": {"p": {"samples": policy_samples}},
-        "sft": {"p": {"samples": sft_samples}},
+        "policy": {f"p{i}": {"samples": [s]} for i, s in enumerate(policy)},
+        "sft": {f"p{i}": {"samples": [s]} for i, s in enumerate(sft)},
     }
     (logs / "eval" / "dev_step40.json").write_text(json.dumps(check))
     (logs / "eval" / "dev_step0.json").write_text(json.dumps({**check, "global_step": 0, "kl": 99.0}))
@@ -42,20 +43,24 @@ def write_run(root, name: str, lr: float, kl: float, policy_samples: list[dict],
 
 
 def test_lr_is_the_largest_that_keeps_kl_and_behaviour(tmp_path):
-    sft = [sample(80), sample(128, finished=False)]  # SFT: half unfinished, none repetitive
+    sft = [sample(80)] * 10 + [sample(128, finished=False)] * 10  # SFT: half unfinished, none repetitive
+    one_more_unfinished = [sample(80)] * 9 + [sample(128, finished=False)] * 11  # one flip: noise, not a rise
+    looping = [sample(128, repetition=0.9)] * 20  # every response degenerate: a rise
     runs = [
         write_run(tmp_path, "a", 1e-6, 0.5, sft, sft),
-        write_run(tmp_path, "b", 3e-6, 4.0, [sample(70), sample(90)], sft),  # fewer unfinished: fine
-        write_run(tmp_path, "c", 1e-5, 6.0, [sample(128, repetition=0.9), sample(90)], sft),  # repetitive: fails
+        write_run(tmp_path, "b", 3e-6, 4.0, one_more_unfinished, sft),
+        write_run(tmp_path, "c", 1e-5, 6.0, looping, sft),
     ]
     result = dev_choices.choose_lr(runs)
     assert [r["passes"] for r in result["runs"].values()] == [True, True, False]
+    assert result["runs"][runs[2]]["behaviour"]["repetitive"]["risen"]
+    assert result["runs"][runs[1]]["behaviour"]["unfinished"]["policy"] == pytest.approx(0.55)
     assert result["chosen_lr"] == 3e-6 and result["beta"] == 0.05
     assert result["runs"][runs[0]]["step"] == 40  # the last dev check, not the first
 
 
 def test_lr_none_passing_says_so(tmp_path):
-    sft = [sample(80)]
+    sft = [sample(80)] * 4
     runs = [write_run(tmp_path, "a", 1e-6, 11.0, sft, sft)]  # KL over the 10-nat budget
     result = dev_choices.choose_lr(runs)
     assert result["chosen_lr"] is None and "beta 0.1" in result["beta"]

@@ -5,7 +5,8 @@ budget: the smallest of {128, 192, 256} new tokens at which >= 50% of SFT's samp
     response a b-token run samples (same prompts, batches and random stream: the first b tokens are identical).
       python scripts/study/dev_choices.py budget $RLHF_ARTIFACTS/dev/sft_256.jsonl --out results/level1/dev_budget.json
 lr: the largest of {1e-6, 3e-6, 1e-5} whose dev KL at the final dev check stays <= 10 nats with no rise in the
-    unfinished or repetitive share over SFT's; beta = 0.05 unless no lr passes (then 0.1, and the runs are redone).
+    unfinished or repetitive share over SFT's (a rise: the per-prompt difference's 95% bootstrap interval above 0);
+    beta = 0.05 unless no lr passes (then 0.1, and the runs are redone).
       python scripts/study/dev_choices.py lr $RLHF_ARTIFACTS/dev_lr1e-6 $RLHF_ARTIFACTS/dev_lr3e-6 ... \
           --out results/level1/dev_lr.json
 """
@@ -16,6 +17,10 @@ import json
 import os
 import re
 import statistics
+
+import torch
+
+from rlhf.stats import bootstrap_ci
 
 BUDGETS = (128, 192, 256)
 FINISH_SHARE = 0.5
@@ -43,12 +48,30 @@ def choose_budget(generations: str) -> dict:
     }
 
 
-def _shares(record_set: dict) -> dict:
-    samples = [s for r in record_set.values() for s in r["samples"]]
+def _flags(record_set: dict, hashes: list[str]) -> dict[str, torch.Tensor]:
+    """Per prompt (in ``hashes`` order): the share of its sampled responses that are unfinished / repetitive."""
+
+    def share(test) -> torch.Tensor:
+        return torch.tensor([sum(map(test, record_set[h]["samples"])) / len(record_set[h]["samples"]) for h in hashes])
+
     return {
-        "unfinished": sum(not s["finished"] for s in samples) / len(samples),
-        "repetitive": sum(s["repetition"] > REPETITIVE for s in samples) / len(samples),
+        "unfinished": share(lambda s: not s["finished"]),
+        "repetitive": share(lambda s: s["repetition"] > REPETITIVE),
     }
+
+
+def behaviour_change(policy: dict, sft: dict) -> dict:
+    """The policy's unfinished and repetitive shares against SFT's on the same dev prompts. A share has risen when
+    the 95% bootstrap interval of the per-prompt difference lies above 0: a few single-sample flips are noise."""
+    hashes = sorted(policy)
+    ours, theirs = _flags(policy, hashes), _flags(sft, hashes)
+    out = {}
+    for name in ours:
+        difference = ours[name] - theirs[name]
+        ci = bootstrap_ci(difference)
+        out[name] = {"policy": ours[name].mean().item(), "sft": theirs[name].mean().item(), "difference_ci95": ci,
+                     "risen": ci[0] > 0}  # fmt: skip
+    return out
 
 
 def last_dev_check(run_dir: str) -> dict:
@@ -66,20 +89,15 @@ def choose_lr(run_dirs: list[str]) -> dict:
     for run_dir in run_dirs:
         check = last_dev_check(run_dir)
         hparams = check_hparams(run_dir)
-        policy, sft = _shares(check["policy"]), _shares(check["sft"])
-        passes = (
-            check["kl"] <= KL_BUDGET
-            and policy["unfinished"] <= sft["unfinished"]
-            and policy["repetitive"] <= sft["repetitive"]
-        )
+        change = behaviour_change(check["policy"], check["sft"])
+        passes = check["kl"] <= KL_BUDGET and not any(c["risen"] for c in change.values())
         runs[run_dir] = {
             "lr": hparams["lr"],
             "beta": hparams["beta"],
             "step": check["global_step"],
             "dev_kl": check["kl"],
             "dev_reward_gain": check["reward_gain"],
-            "policy": policy,
-            "sft": sft,
+            "behaviour": change,
             "passes": passes,
         }
     passing = [r for r in runs.values() if r["passes"]]
