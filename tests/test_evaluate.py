@@ -71,6 +71,9 @@ def test_generate_judge_compare(study, tiny_model, scalar_rm, distribution_rm):
             )
     scores = [json.loads(line) for line in (root / "sft/scores_dist.jsonl").read_text().splitlines()]
     assert {"greedy", "sample0", "sample1"} <= scores[0].keys() and "score_std" in scores[0]["greedy"]
+    probs = torch.tensor(scores[0]["greedy"]["probs"])  # p(s) itself, and the score is its mean
+    assert probs.sum().item() == pytest.approx(1, abs=1e-4)
+    assert (probs * torch.arange(1, 11)).sum().item() == pytest.approx(scores[0]["greedy"]["score"], abs=1e-4)
 
     out = root / "table.json"
     policy = f"other={runs[1]},{runs[2]}"

@@ -191,9 +191,15 @@ def rm_outputs(rm, sequences: list[list[int]], pad_id: int, batch_size: int, aut
 
 
 def score_sequences(rm, sequences: list[list[int]], pad_id: int, batch_size: int, autocast=None) -> list[dict]:
-    """The RM's reading (``score``; mean/std/entropy of p for a distributional RM, whose score is its mean)."""
-    read = read_rewards(rm_outputs(rm, sequences, pad_id, batch_size, autocast), "mean")
-    return [{k: round(v[i].item(), 6) for k, v in read.items()} for i in range(len(sequences))]
+    """The RM's reading (``score``; for a distributional RM, whose score is its mean: the std and entropy of p and
+    p itself, ``probs`` over scores 1..10, for the analyses that compare distributions)."""
+    outputs = rm_outputs(rm, sequences, pad_id, batch_size, autocast)
+    read = read_rewards(outputs, "mean")
+    records = [{k: round(v[i].item(), 6) for k, v in read.items()} for i in range(len(sequences))]
+    if outputs.dim() == 2:
+        for record, probs in zip(records, outputs.float().softmax(-1).tolist()):
+            record["probs"] = [round(p, 6) for p in probs]
+    return records
 
 
 def run_judge(args) -> None:
