@@ -94,7 +94,7 @@ def test_generate_judge_compare(study, tiny_model, scalar_rm, distribution_rm):
     assert out.with_suffix(".md").read_text().startswith("| policy (vs SFT, or a - b) | judge |")
 
 
-def test_pairs_and_probe(study, tiny_model, scalar_rm, tmp_path):
+def test_pairs_and_probe(study, tiny_model, scalar_rm, distribution_rm, tmp_path):
     study["sft"] = tiny_model
     out = tmp_path / "acc.json"
     main(
@@ -137,6 +137,10 @@ def test_pairs_and_probe(study, tiny_model, scalar_rm, tmp_path):
         ]
     )
     assert 0 <= json.loads((tmp_path / "p.json").read_text())["probe_beats_answer"] <= 1
+    main(["probe", "--rm", distribution_rm, "--generations", str(gens), "--probe", str(probe),
+          "--out", str(tmp_path / "pd.json")])  # fmt: skip
+    report = json.loads((tmp_path / "pd.json").read_text())
+    assert 0 < report["spread_answer_mean"] < 4.5 and 0 < report["spread_probe_mean"] < 4.5  # std on 1..10
 
 
 def one_hot_logits(scores: list[int]) -> torch.Tensor:

@@ -329,5 +329,8 @@ def run_probe(args) -> None:
         "mean_score_probe": s_probe.mean().item(),
         "sft_score_std": s_sft.std().item(),
     }
+    if "score_std" in scores[0]:  # a distributional RM: is it less sure of the garbage than of real answers?
+        report["spread_answer_mean"] = sum(s["score_std"] for s in scores[:n]) / n
+        report["spread_probe_mean"] = sum(s["score_std"] for s in scores[n:]) / n
     Path(args.out).write_text(json.dumps(report, indent=1))
     print(json.dumps(report))

@@ -132,6 +132,42 @@ def expected_calibration_error(p_first: Tensor, first_wins: Tensor, bins: int = 
     return ece
 
 
+def average_ranks(values: Tensor) -> Tensor:
+    """Ranks 0..n-1, ties sharing their average rank (what Spearman's correlation needs with integer lengths)."""
+    values = values.double().flatten()
+    unique, inverse = torch.unique(values, return_inverse=True)
+    ordinal = torch.empty_like(values)
+    ordinal[values.argsort(stable=True)] = torch.arange(values.numel(), dtype=torch.float64)
+    sums = torch.zeros(unique.numel(), dtype=torch.float64).index_add_(0, inverse, ordinal)
+    counts = torch.zeros(unique.numel(), dtype=torch.float64).index_add_(0, inverse, torch.ones_like(ordinal))
+    return (sums / counts)[inverse]
+
+
+def spearman(x: Tensor, y: Tensor) -> float:
+    """Spearman's rank correlation (Pearson's on average ranks)."""
+    return torch.corrcoef(torch.stack([average_ranks(x), average_ranks(y)]))[0, 1].item()
+
+
+def cluster_bootstrap_statistic_ci(
+    statistic, columns: Sequence[Tensor], clusters: Sequence, resamples: int = 1000, level: float = LEVEL,
+    seed: int = 0,
+) -> list[float]:  # fmt: skip
+    """Interval of any statistic of rows that cluster (e.g. a correlation over responses grouped by prompt): whole
+    clusters are resampled and their rows pooled, and ``statistic(*columns)`` is recomputed on each resample."""
+    groups: dict = {}
+    for row, cluster in enumerate(clusters):
+        groups.setdefault(cluster, []).append(row)
+    rows = [torch.tensor(r) for r in groups.values()]
+    if len(rows) < 2:
+        return [math.nan, math.nan]
+    pick = torch.randint(0, len(rows), (resamples, len(rows)), generator=_generator(seed))
+    values = []
+    for draw in pick:
+        index = torch.cat([rows[i] for i in draw.tolist()])
+        values.append(statistic(*[c[index] for c in columns]))
+    return _percentiles(torch.tensor(values, dtype=torch.float64), level)
+
+
 def length_slope(scores: Tensor, lengths: Tensor) -> float:
     """OLS slope of a judge's score on response length (score units per token)."""
     x, y = lengths.double().flatten(), scores.double().flatten()
