@@ -46,3 +46,53 @@ def test_rm_curves_in_step_order(tmp_path):
     reports = rm_curves.validations(str(tmp_path / "rm_a"))
     assert [r["global_step"] for r in reports] == [62, 250]
     assert "| RM_A | 62 | 0.600 | [0.500, 0.800] | 192 |" in rm_curves.markdown({"RM_A": reports})
+
+
+spread = load_script("scripts/report/spread_analysis.py")
+
+
+def one_hot(mode: int) -> list[float]:
+    return [1.0 if s == mode else 0.0 for s in range(1, 11)]
+
+
+def write_eval_run(root, run: str, readings: dict) -> None:
+    """A run as the evaluate stages leave it: readings[prompt][key] = (rm_a, rm_b, dist std, dist mode score)."""
+    keys = ("greedy", "sample0", "sample1")
+    (root / run).mkdir(parents=True)
+    generations, scores = [], {"rm_a": [], "rm_b": [], "dist": []}
+    for i, (prompt, by_key) in enumerate(readings.items()):
+        responses = [{"length": 10 + i + n, "finished": True} for n in range(3)]
+        generations.append({"prompt_hash": prompt, "greedy": responses[0], "samples": responses[1:]})
+        for j, judge in enumerate(("rm_a", "rm_b")):
+            scores[judge].append({"prompt_hash": prompt, **{k: {"score": by_key[k][j]} for k in keys}})
+        dist = {k: {"score": by_key[k][3], "score_std": by_key[k][2], "probs": one_hot(by_key[k][3])} for k in keys}
+        scores["dist"].append({"prompt_hash": prompt, **dist})
+    (root / run / "generations.jsonl").write_text("".join(json.dumps(g) + "\n" for g in generations))
+    for judge, records in scores.items():
+        (root / run / f"scores_{judge}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+
+
+def test_spread_analysis_on_a_built_case(tmp_path):
+    keys = ("greedy", "sample0", "sample1")
+    base = {f"p{i}": {k: i + 0.1 * n for n, k in enumerate(keys)} for i in range(6)}
+    # SFT: both judges agree, spread 1, mode 3.
+    write_eval_run(tmp_path, "sft", {p: {k: (v, v, 1.0, 3) for k, v in ks.items()} for p, ks in base.items()})
+    # The policy gains under both judges on p0-p2 (spread 1, mode 8: the distributions say it wins), and under
+    # RM_A only on p3-p5 (RM_B: a loss), where its spread is 3 and p(s) equals SFT's (a tie to the distributions).
+    policy = {}
+    for i, (p, ks) in enumerate(base.items()):
+        kept = i < 3
+        policy[p] = {
+            k: (v + 1, v + 1 if kept else v - 1, 1.0 if kept else 3.0, 8 if kept else 3) for k, v in ks.items()
+        }
+    write_eval_run(tmp_path, "pol", policy)
+    result = spread.analyse(str(tmp_path), "sft", ["pol"], "dist", None)
+    # The spread splits the rows as the disagreement does (up to float rounding among the disagreeing rows' |z_A - z_B|)
+    assert result["a_spread_vs_judge_disagreement"]["value"] == pytest.approx(1.0, abs=0.02)
+    d = result["d_spread_where_gain_does_not_survive"]
+    assert d["units_with_rm_a_gain"] == 6 and d["not_surviving_share"] == 0.5
+    assert d["spread_difference_lost_minus_kept"]["value"] == pytest.approx(2.0)
+    e = result["e_p_policy_beats_sft"]
+    assert e["pairs"] == 12 and e["mean_p"] == pytest.approx(0.75) and e["rm_b_win_rate"] == 0.5
+    assert e["ece"] == pytest.approx(0.0, abs=1e-9)  # sure and right on p0-p2; a declared coin flip on p3-p5
+    assert e["brier"] == pytest.approx(0.125)  # (0.5 - 0)^2 on half the pairs

@@ -2,7 +2,7 @@
 # The Level-2 study (REPORT.md §3.2), stage by stage, after Level 1 (its dev choices, RM_B, SFT and Level-1 test
 # generations are reused unchanged). Every stage skips what is done and resumes what is not.
 #   bash scripts/study/level2.sh                 # every stage still to do
-#   bash scripts/study/level2.sh rms policies    # named stages, in this order: rms policies rm_eval test_eval
+#   bash scripts/study/level2.sh rms policies    # named stages, in this order: rms policies rm_eval test_eval analysis
 # Paths: scripts/study/env.sh; small results under results/level2/.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -64,8 +64,13 @@ test_eval() {  # every policy and SFT under RM_A, RM_B and the distributional RM
     --primary "mean - scalar/rm_b" --out $R/test_compare.json
 }
 
+analysis() {  # what the spread means (REPORT.md §3.2), on the test generations
+  python scripts/report/spread_analysis.py --eval "$EVAL" --policy-runs l1_seed0,l1_seed1,l1_seed2 --dist dist_a \
+    --probe $R/dist_a_probe.json --out $R/spread.json
+}
+
 stages=("$@")
-[[ ${#stages[@]} -gt 0 ]] || stages=(rms policies rm_eval test_eval)
+[[ ${#stages[@]} -gt 0 ]] || stages=(rms policies rm_eval test_eval analysis)
 for stage in "${stages[@]}"; do
   echo "== level 2: $stage ($(date -u +%H:%M))"
   "$stage"

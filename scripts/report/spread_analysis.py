@@ -1,0 +1,142 @@
+"""What the distributional RM's spread means (REPORT.md §3.2), tested on the test generations rather than asserted.
+
+(a) Does the std of p predict where RM_A and RM_B disagree on the same response (|z_A - z_B|, each judge's score
+    standardised by SFT's sampled responses)?  (b) Does it just track length?  (c) Is it larger on the garbage
+    probe than on SFT's answers (from the probe file)?  (d) Is it larger where a scalar-RM policy's gain under RM_A
+    does not survive RM_B?  (e) Is the distributions' P(policy response > SFT response), ties half, calibrated
+    against RM_B's verdict on the same two responses?
+Correlations are Spearman's; intervals resample prompts (rlhf.stats).
+
+python scripts/report/spread_analysis.py --eval $RLHF_ARTIFACTS/eval --policy-runs l1_seed0,l1_seed1,l1_seed2 \
+    --dist dist_a --probe results/level2/dist_a_probe.json --out results/level2/spread.json
+"""
+
+import argparse
+import json
+import os
+from collections import defaultdict
+
+import torch
+
+from rlhf.losses import log_preference_probability
+from rlhf.stats import cluster_bootstrap_statistic_ci, expected_calibration_error, spearman
+
+SCALAR_JUDGES = ("rm_a", "rm_b")
+
+
+def read_jsonl(path: str) -> list[dict]:
+    with open(path) as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def load_run(eval_dir: str, run: str, judges: list[str]) -> list[dict]:
+    """One row per response of a run: its prompt, which response (greedy, sample<j>), length and every judge's
+    reading."""
+    generations = read_jsonl(os.path.join(eval_dir, run, "generations.jsonl"))
+    scores = {
+        j: {r["prompt_hash"]: r for r in read_jsonl(os.path.join(eval_dir, run, f"scores_{j}.jsonl"))} for j in judges
+    }
+    rows = []
+    for record in generations:
+        h = record["prompt_hash"]
+        responses = [("greedy", record["greedy"])] + [(f"sample{i}", s) for i, s in enumerate(record["samples"])]
+        for key, response in responses:
+            rows.append({"run": run, "prompt": h, "key": key, "length": response["length"],
+                         **{j: scores[j][h][key] for j in judges}})  # fmt: skip
+    return rows
+
+
+def standardise(rows: list[dict], sft_rows: list[dict], judge: str) -> torch.Tensor:
+    """A judge's scores in units of its spread over SFT's sampled responses."""
+    reference = torch.tensor([r[judge]["score"] for r in sft_rows if r["key"] != "greedy"])
+    values = torch.tensor([r[judge]["score"] for r in rows])
+    return (values - reference.mean()) / reference.std()
+
+
+def with_ci(statistic, columns: list[torch.Tensor], clusters: list) -> dict:
+    return {"value": statistic(*columns), "ci95": cluster_bootstrap_statistic_ci(statistic, columns, clusters)}
+
+
+def mean_difference(values: torch.Tensor, group: torch.Tensor) -> float:
+    """Mean of ``values`` where ``group`` is 1 minus where it is 0 (NaN if a group is empty in a resample)."""
+    if group.all() or not group.any():
+        return float("nan")
+    return (values[group.bool()].mean() - values[~group.bool()].mean()).item()
+
+
+def analyse(eval_dir: str, sft: str, policy_runs: list[str], dist: str, probe: str | None) -> dict:
+    judges = [*SCALAR_JUDGES, dist]
+    sft_rows = load_run(eval_dir, sft, judges)
+    policy_rows = [row for run in policy_runs for row in load_run(eval_dir, run, judges)]
+    rows = sft_rows + policy_rows
+    z = {j: standardise(rows, sft_rows, j) for j in SCALAR_JUDGES}
+    spread = torch.tensor([r[dist]["score_std"] for r in rows])
+    clusters = [r["prompt"] for r in rows]
+    result = {
+        "responses": len(rows),
+        "a_spread_vs_judge_disagreement": with_ci(spearman, [spread, (z["rm_a"] - z["rm_b"]).abs()], clusters),
+        "b_spread_vs_length": with_ci(spearman, [spread, torch.tensor([float(r["length"]) for r in rows])], clusters),
+    }
+    if probe:
+        with open(probe) as f:
+            report = json.load(f)
+        result["c_probe"] = {k: report[k] for k in ("spread_answer_mean", "spread_probe_mean", "probe_beats_answer")}
+
+    # (d) per policy run and prompt: the mean gain of its sampled responses over SFT's under each scalar judge.
+    sampled = defaultdict(list)
+    for i, r in enumerate(rows):
+        if r["key"] != "greedy":
+            sampled[(r["run"], r["prompt"])].append(i)
+
+    def sampled_mean(values: torch.Tensor, run: str, prompt: str) -> float:
+        return values[sampled[(run, prompt)]].mean().item()
+
+    units, spreads, survived = [], [], []
+    for run in policy_runs:
+        for prompt in sorted({r["prompt"] for r in sft_rows}):
+            gains = {j: sampled_mean(z[j], run, prompt) - sampled_mean(z[j], sft, prompt) for j in SCALAR_JUDGES}
+            if gains["rm_a"] > 0:  # RM_A, the training judge, sees a gain here: does RM_B?
+                units.append(prompt)
+                spreads.append(sampled_mean(spread, run, prompt))
+                survived.append(float(gains["rm_b"] > 0))
+    lost = 1 - torch.tensor(survived)
+    result["d_spread_where_gain_does_not_survive"] = {
+        "units_with_rm_a_gain": len(units),
+        "not_surviving_share": lost.mean().item() if units else None,
+        "spread_difference_lost_minus_kept": with_ci(mean_difference, [torch.tensor(spreads), lost], units),
+    }
+
+    # (e) P(policy sample j > SFT sample j) from the two distributions, against RM_B's verdict on the same pair.
+    sft_by = {(r["prompt"], r["key"]): r for r in sft_rows}
+    pairs = [(r, sft_by[(r["prompt"], r["key"])]) for r in policy_rows if r["key"] != "greedy"]
+    log_p = lambda side: torch.tensor([pair[side][dist]["probs"] for pair in pairs]).clamp_min(1e-12).log()  # noqa: E731
+    p_win = log_preference_probability(log_p(0), log_p(1)).exp()  # log p as logits: softmax(log p) = p
+    b_diff = torch.tensor([a["rm_b"]["score"] - b["rm_b"]["score"] for a, b in pairs])
+    outcome = (b_diff > 0).double() + 0.5 * (b_diff == 0).double()
+    result["e_p_policy_beats_sft"] = {
+        "pairs": len(pairs),
+        "mean_p": p_win.mean().item(),
+        "rm_b_win_rate": outcome.mean().item(),
+        "ece": expected_calibration_error(p_win, outcome),
+        "brier": ((p_win.double() - outcome) ** 2).mean().item(),
+    }
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--eval", required=True, help="directory of the runs' generations and scores")
+    parser.add_argument("--sft", default="sft")
+    parser.add_argument("--policy-runs", required=True, help="comma-separated scalar-RM policy runs (one per seed)")
+    parser.add_argument("--dist", required=True, help="the distributional judge's name (scores_<name>.jsonl)")
+    parser.add_argument("--probe", help="the distributional RM's probe file (evaluate.py probe)")
+    parser.add_argument("--out", required=True)
+    args = parser.parse_args()
+    result = analyse(args.eval, args.sft, args.policy_runs.split(","), args.dist, args.probe)
+    with open(args.out, "w") as f:
+        json.dump(result, f, indent=2)
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
