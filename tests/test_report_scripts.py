@@ -4,6 +4,7 @@ import csv
 import json
 
 import pytest
+import yaml
 from helpers import load_script
 
 ablation = load_script("scripts/report/baseline_ablation.py")
@@ -96,3 +97,55 @@ def test_spread_analysis_on_a_built_case(tmp_path):
     assert e["pairs"] == 12 and e["mean_p"] == pytest.approx(0.75) and e["rm_b_win_rate"] == 0.5
     assert e["ece"] == pytest.approx(0.0, abs=1e-9)  # sure and right on p0-p2; a declared coin flip on p3-p5
     assert e["brier"] == pytest.approx(0.125)  # (0.5 - 0)^2 on half the pairs
+
+
+level1_summary = load_script("scripts/report/level1_summary.py")
+
+
+def test_level1_summary_holds_the_issue_fields(tmp_path):
+    art, res = tmp_path / "art", tmp_path / "results"
+    res.mkdir()
+    config = {"seed_everything": 0, "trainer": {"precision": "bf16-mixed", "accumulate_grad_batches": 4,
+                                                "max_steps": 150}}  # fmt: skip
+    for name, seed in [("rm_a", 0), ("rm_b", 0), ("l1_seed0", 0), ("l1_seed1", 1)]:
+        logs = art / name / "logs" / name / "version_0"
+        logs.mkdir(parents=True)
+        data = {"train_roles": [name], "max_length": 1024, "batch_size": 2 if name.startswith("rm") else 16}
+        model = {"lr": 5e-5} if name.startswith("rm") else {"lr": 3e-6, "beta": 0.05, "max_new_tokens": 256,
+                                                             "baseline": "ema", "baseline_momentum": 0.9}  # fmt: skip
+        logs.joinpath("config.yaml").write_text(
+            yaml.safe_dump({**config, "seed_everything": seed, "data": data, "model": {"init_args": model}})
+        )
+        if name.startswith("rm"):
+            (art / name / "export").mkdir()
+            (art / name / "export" / "training.json").write_text(json.dumps({"pairs_trained": 2000}))
+            (art / name / "export" / "model.safetensors").write_bytes(b"weights")
+            pairs = {"accuracy": {"mean": 0.7, "ci95": [0.6, 0.8]}, "n_pairs": 500, "length_baseline": {"mean": 0.8}}
+            for kind in ("test", "human"):
+                (res / f"{name}_{kind}_pairs.json").write_text(json.dumps(pairs))
+            (res / f"{name}_probe.json").write_text(json.dumps({"probe_beats_answer": 0.1}))
+    judged = {"seeds": 2, "prompts": 160, "gain": 0.3, "gain_reference_std": 0.2, "ci95_hierarchical": [0.1, 0.5],
+              "ci95_t_over_seeds": [0.0, 0.6]}  # fmt: skip
+    runs = ["/eval/l1_seed0", "/eval/l1_seed1/"]
+    compare = {"primary": {"policy": "reinforce", "judge": "rm_b"},
+               "policies": {"reinforce": {"runs": runs, "judges": {"rm_b": judged}}}}  # fmt: skip
+    (res / "test_compare.json").write_text(json.dumps(compare))
+    write_scalars(res / "training_scalars.csv", {"l1_seed0": {"train/reward": [0.0] * 150}})
+    splits = tmp_path / "splits.json"
+    splits.write_text(json.dumps({"data_sha256": "abc"}))
+    summary = level1_summary.summarize(str(res), str(art), None, str(splits))
+    for rm in ("A", "B"):
+        assert summary["rm"][rm]["pairs_trained"] == 2000
+        assert (
+            set(summary["rm"][rm]["val_accuracy"]) == {"mean", "ci95", "n"} == set(summary["rm"][rm]["human_accuracy"])
+        )
+    reinforce = summary["reinforce"]
+    assert reinforce["seeds"] == [0, 1] and reinforce["steps"] == 150 and reinforce["rollouts_per_step"] == 16
+    assert (reinforce["max_new_tokens"], reinforce["lr"], reinforce["beta"], reinforce["baseline"]) == (
+        256,
+        3e-6,
+        0.05,
+        "ema",
+    )
+    assert summary["test_prompts"] == 160 and summary["primary"]["decision"] == "beats SFT"
+    assert {"judge", "gain", "gain_sft_std", "ci95", "method"} <= summary["primary"].keys()

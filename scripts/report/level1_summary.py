@@ -54,35 +54,33 @@ def rm_entry(results: str, artifacts: str, name: str) -> dict:
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--results", default="results/level1")
-    parser.add_argument("--artifacts", default=os.path.expanduser("~/rlhf_artifacts"))
-    parser.add_argument("--model", default=os.environ.get("MODEL"), help="the SFT model file (its sha256 is recorded)")
-    parser.add_argument("--splits", default="splits/prefmix.json")
-    parser.add_argument("--out", required=True)
-    args = parser.parse_args()
-    compare = load(os.path.join(args.results, "test_compare.json"))
+def decision(ci: list[float]) -> str:
+    """The pre-registered rule (REPORT.md §3.1) applied to the primary interval."""
+    return "beats SFT" if ci[0] > 0 else "worse than SFT" if ci[1] < 0 else "inconclusive at this scale"
+
+
+def summarize(results: str, artifacts: str, model_file: str | None, splits: str) -> dict:
+    compare = load(os.path.join(results, "test_compare.json"))
     primary = compare["primary"]
-    result = compare["policies"][primary["policy"]]["judges"][primary["judge"]]
-    config = run_config(args.artifacts, "l1_seed0")
-    model = config["model"]["init_args"]
-    seeds = result["seeds"]
-    with open(os.path.join(args.results, "training_scalars.csv")) as f:
+    policy = compare["policies"][primary["policy"]]
+    result = policy["judges"][primary["judge"]]
+    configs = [run_config(artifacts, os.path.basename(os.path.normpath(run))) for run in policy["runs"]]
+    model = configs[0]["model"]["init_args"]
+    with open(os.path.join(results, "training_scalars.csv")) as f:
         steps = max(int(r["step"]) for r in csv.DictReader(f) if r["tag"] == "train/reward")
-    summary = {
-        "rm": {k: rm_entry(args.results, args.artifacts, f"rm_{k.lower()}") for k in ("A", "B")},
+    return {
+        "rm": {k: rm_entry(results, artifacts, f"rm_{k.lower()}") for k in ("A", "B")},
         "reinforce": {
-            "seeds": list(range(seeds)),
-            "steps": config["trainer"]["max_steps"],
+            "seeds": [c["seed_everything"] for c in configs],
+            "steps": configs[0]["trainer"]["max_steps"],
             "last_logged_step": steps,
-            "rollouts_per_step": config["data"]["batch_size"],
+            "rollouts_per_step": configs[0]["data"]["batch_size"],
             "max_new_tokens": model["max_new_tokens"],
             "lr": model["lr"],
             "beta": model["beta"],
             "baseline": model["baseline"],
             "baseline_momentum": model["baseline_momentum"],
-            "precision": config["trainer"]["precision"],
+            "precision": configs[0]["trainer"]["precision"],
         },
         "test_prompts": result["prompts"],
         "primary": {
@@ -94,16 +92,23 @@ def main() -> None:
             "ci95_t_over_seeds": result["ci95_t_over_seeds"],
             "method": "mean over test prompts and seeds of (policy's mean judge score over its 2 sampled responses "
             "- SFT's); 95% hierarchical bootstrap over seeds, then prompts (rlhf.stats)",
-            "decision": "beats SFT"
-            if result["ci95_hierarchical"][0] > 0
-            else "worse than SFT"
-            if result["ci95_hierarchical"][1] < 0
-            else "inconclusive",  # fmt: skip
+            "decision": decision(result["ci95_hierarchical"]),
         },
-        "sft_model": {"path": args.model, "sha256": sha256(args.model) if args.model else None},
-        "data_sha256": load(args.splits)["data_sha256"],
+        "sft_model": {"path": model_file, "sha256": sha256(model_file) if model_file else None},
+        "data_sha256": load(splits)["data_sha256"],
         "sources": ["test_compare.json", "dev_budget.json", "dev_lr.json", "rm_*_pairs.json", "rm_*_probe.json"],
     }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--results", default="results/level1")
+    parser.add_argument("--artifacts", default=os.path.expanduser("~/rlhf_artifacts"))
+    parser.add_argument("--model", default=os.environ.get("MODEL"), help="the SFT model file (its sha256 is recorded)")
+    parser.add_argument("--splits", default="splits/prefmix.json")
+    parser.add_argument("--out", required=True)
+    args = parser.parse_args()
+    summary = summarize(args.results, args.artifacts, args.model, args.splits)
     with open(args.out, "w") as f:
         json.dump(summary, f, indent=2)
     print(json.dumps(summary["primary"], indent=2))
