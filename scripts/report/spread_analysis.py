@@ -18,15 +18,11 @@ from collections import defaultdict
 
 import torch
 
+from rlhf.evaluate import read_jsonl
 from rlhf.losses import log_preference_probability
 from rlhf.stats import cluster_bootstrap_statistic_ci, expected_calibration_error, spearman
 
 SCALAR_JUDGES = ("rm_a", "rm_b")
-
-
-def read_jsonl(path: str) -> list[dict]:
-    with open(path) as f:
-        return [json.loads(line) for line in f if line.strip()]
 
 
 def load_run(eval_dir: str, run: str, judges: list[str]) -> list[dict]:

@@ -20,17 +20,13 @@ import statistics
 
 import torch
 
+from rlhf.evaluate import read_jsonl
 from rlhf.stats import bootstrap_ci
 
 BUDGETS = (128, 192, 256)
 FINISH_SHARE = 0.5
 KL_BUDGET = 10.0
 REPETITIVE = 0.5  # a response is repetitive when more than half of its 4-grams repeat an earlier one
-
-
-def read_jsonl(path: str) -> list[dict]:
-    with open(path) as f:
-        return [json.loads(line) for line in f if line.strip()]
 
 
 def choose_budget(generations: str) -> dict:
