@@ -99,47 +99,58 @@ def test_spread_analysis_on_a_built_case(tmp_path):
     assert e["brier"] == pytest.approx(0.125)  # (0.5 - 0)^2 on half the pairs
 
 
-level1_summary = load_script("scripts/report/level1_summary.py")
+summary = load_script("scripts/report/summary.py")
 
 
-def test_level1_summary_holds_the_issue_fields(tmp_path):
+def write_study(tmp_path, rms: list[str], policies: dict[str, tuple[int, dict]], compare: dict, dist=False):
+    """Result files and run configs as a study driver leaves them: ``policies[name] = (seed, init_args)``."""
     art, res = tmp_path / "art", tmp_path / "results"
     res.mkdir()
-    config = {"seed_everything": 0, "trainer": {"precision": "bf16-mixed", "accumulate_grad_batches": 4,
-                                                "max_steps": 150}}  # fmt: skip
-    for name, seed in [("rm_a", 0), ("rm_b", 0), ("l1_seed0", 0), ("l1_seed1", 1)]:
+    config = {"trainer": {"precision": "bf16-mixed", "accumulate_grad_batches": 4, "max_steps": 150}}
+    runs = {**{rm: (0, {"lr": 5e-5}) for rm in rms}, **policies}
+    for name, (seed, model) in runs.items():
         logs = art / name / "logs" / name / "version_0"
         logs.mkdir(parents=True)
-        data = {"train_roles": [name], "max_length": 1024, "batch_size": 2 if name.startswith("rm") else 16}
-        model = {"lr": 5e-5} if name.startswith("rm") else {"lr": 3e-6, "beta": 0.05, "max_new_tokens": 256,
-                                                             "baseline": "ema", "baseline_momentum": 0.9}  # fmt: skip
+        data = {"train_roles": [name], "max_length": 1024, "batch_size": 2 if name in rms else 16}
         logs.joinpath("config.yaml").write_text(
             yaml.safe_dump({**config, "seed_everything": seed, "data": data, "model": {"init_args": model}})
         )
-        if name.startswith("rm"):
-            (art / name / "export").mkdir()
-            (art / name / "export" / "training.json").write_text(json.dumps({"pairs_trained": 2000}))
-            (art / name / "export" / "model.safetensors").write_bytes(b"weights")
-            pairs = {"accuracy": {"mean": 0.7, "ci95": [0.6, 0.8]}, "n_pairs": 500, "length_baseline": {"mean": 0.8}}
-            for kind in ("test", "human"):
-                (res / f"{name}_{kind}_pairs.json").write_text(json.dumps(pairs))
-            (res / f"{name}_probe.json").write_text(json.dumps({"probe_beats_answer": 0.1}))
-    judged = {"seeds": 2, "prompts": 160, "gain": 0.3, "gain_reference_std": 0.2, "ci95_hierarchical": [0.1, 0.5],
-              "ci95_t_over_seeds": [0.0, 0.6]}  # fmt: skip
-    runs = ["/eval/l1_seed0", "/eval/l1_seed1/"]
-    compare = {"primary": {"policy": "reinforce", "judge": "rm_b"},
-               "policies": {"reinforce": {"runs": runs, "judges": {"rm_b": judged}}}}  # fmt: skip
+    for name in rms:
+        (art / name / "export").mkdir()
+        (art / name / "export" / "training.json").write_text(json.dumps({"pairs_trained": 2000}))
+        (art / name / "export" / "model.safetensors").write_bytes(b"weights")
+        pairs = {"accuracy": {"mean": 0.7, "ci95": [0.6, 0.8]}, "n_pairs": 500, "length_baseline": {"mean": 0.8}}
+        if dist:
+            pairs["distribution"] = {"ece_p_win": 0.05, "score_std_mean": 1.5}
+        for kind in ("test", "human"):
+            (res / f"{name}_{kind}_pairs.json").write_text(json.dumps(pairs))
+        (res / f"{name}_probe.json").write_text(json.dumps({"probe_beats_answer": 0.1}))
     (res / "test_compare.json").write_text(json.dumps(compare))
-    write_scalars(res / "training_scalars.csv", {"l1_seed0": {"train/reward": [0.0] * 150}})
     splits = tmp_path / "splits.json"
     splits.write_text(json.dumps({"data_sha256": "abc"}))
-    summary = level1_summary.summarize(str(res), str(art), None, str(splits))
+    return art, res, splits
+
+
+REINFORCE = {"lr": 3e-6, "beta": 0.05, "max_new_tokens": 256, "baseline": "ema", "baseline_momentum": 0.9}
+
+
+def judged(gain: float, ci: list[float]) -> dict:
+    return {"seeds": 2, "prompts": 160, "gain": gain, "gain_reference_std": gain / 2, "ci95_hierarchical": ci,
+            "ci95_t_over_seeds": [ci[0] - 0.1, ci[1] + 0.1]}  # fmt: skip
+
+
+def test_level1_summary_holds_the_issue_fields(tmp_path):
+    compare = {"primary": {"policy": "reinforce", "judge": "rm_b"},
+               "policies": {"reinforce": {"runs": ["/eval/l1_seed0", "/eval/l1_seed1/"],
+                                          "judges": {"rm_b": judged(0.3, [0.1, 0.5])}}}}  # fmt: skip
+    policies = {"l1_seed0": (0, REINFORCE), "l1_seed1": (1, REINFORCE)}
+    art, res, splits = write_study(tmp_path, ["rm_a", "rm_b"], policies, compare)
+    write_scalars(res / "training_scalars.csv", {"l1_seed0": {"train/reward": [0.0] * 150}})
+    result = summary.level1(str(res), str(art), None, str(splits))
     for rm in ("A", "B"):
-        assert summary["rm"][rm]["pairs_trained"] == 2000
-        assert (
-            set(summary["rm"][rm]["val_accuracy"]) == {"mean", "ci95", "n"} == set(summary["rm"][rm]["human_accuracy"])
-        )
-    reinforce = summary["reinforce"]
+        assert result["rm"][rm]["pairs_trained"] == 2000
+        assert set(result["rm"][rm]["val_accuracy"]) == {"mean", "ci95", "n"} == set(result["rm"][rm]["human_accuracy"])
+    reinforce = result["reinforce"]
     assert reinforce["seeds"] == [0, 1] and reinforce["steps"] == 150 and reinforce["rollouts_per_step"] == 16
     assert (reinforce["max_new_tokens"], reinforce["lr"], reinforce["beta"], reinforce["baseline"]) == (
         256,
@@ -147,5 +158,65 @@ def test_level1_summary_holds_the_issue_fields(tmp_path):
         0.05,
         "ema",
     )
-    assert summary["test_prompts"] == 160 and summary["primary"]["decision"] == "beats SFT"
-    assert {"judge", "gain", "gain_sft_std", "ci95", "method"} <= summary["primary"].keys()
+    assert result["test_prompts"] == 160 and result["primary"]["decision"] == "beats SFT"
+    assert {"judge", "gain", "gain_sft_std", "ci95", "method"} <= result["primary"].keys()
+
+
+def test_level2_summary_holds_the_issue_fields(tmp_path):
+    runs = lambda name: [f"/eval/{name}_seed{s}" for s in range(2)]  # noqa: E731
+    compare = {
+        "primary": {"policy": "mean - scalar", "judge": "rm_b"},
+        "policies": {
+            "scalar": {"runs": runs("l1"), "judges": {"rm_b": judged(0.3, [0.1, 0.5])}},
+            "mean": {"runs": runs("l2_mean"), "judges": {"rm_b": judged(0.2, [0.0, 0.4])}},
+            "mean_minus_std": {"runs": runs("l2_mean_minus_std"), "judges": {"rm_b": judged(0.1, [0.0, 0.2])}},
+            "mean - scalar": {"runs": runs("l2_mean"), "judges": {"rm_b": judged(-0.1, [-0.3, -0.05])}},
+        },
+    }
+    policies = {
+        f"l2_{f}_seed{s}": (s, {**REINFORCE, "reward_functional": f, "risk_lambda": 1.0})
+        for f in ("mean", "mean_minus_std")
+        for s in range(2)
+    }
+    art, res, splits = write_study(tmp_path, ["dist_a", "dist_a_pairwise"], policies, compare, dist=True)
+    result = summary.level2(str(res), str(art), None, str(splits))
+    for rm in ("dist", "dist_pairwise_only"):
+        assert {"pairs_trained", "val_accuracy", "human_accuracy", "ece"} <= result["rm"][rm].keys()
+        assert result["rm"][rm]["ece"] == 0.05
+    assert set(result["reinforce"]["functionals"]) == {"mean", "mean_minus_std"}
+    assert result["reinforce"]["functionals"]["mean_minus_std"]["reward_functional"] == "mean_minus_std"
+    assert result["reinforce"]["seeds"] == [0, 1] and result["reinforce"]["steps"] == 150
+    primary = result["primary"]
+    assert (primary["comparison"], primary["judge"], primary["gain"]) == ("mean - scalar", "rm_b", -0.1)
+    assert primary["decision"] == "worse than the Level-1 policy"  # the whole interval lies below 0
+    assert {"ci95", "method"} <= primary.keys() and result["test_prompts"] == 160
+
+
+examples = load_script("scripts/report/examples.py")
+
+
+def test_examples_follow_the_rule_fixed_in_advance(tmp_path):
+    hashes = [f"h{i:03d}" for i in range(160)]
+    for run, shift in [("sft", 0.0), ("pol", 1.0)]:
+        (tmp_path / run).mkdir()
+        first = {"text": f"{run} answer to {{}}", "length": 7, "finished": run == "sft"}
+        generations = [
+            {"prompt_hash": h, "samples": [{**first, "text": first["text"].format(h)}, {}]} for h in hashes[::-1]
+        ]
+        (tmp_path / run / "generations.jsonl").write_text("".join(json.dumps(g) + "\n" for g in generations))
+        scores = [{"prompt_hash": h, "sample0": {"score": i + shift}} for i, h in enumerate(hashes)]
+        (tmp_path / run / "scores_rm_b.jsonl").write_text("".join(json.dumps(s) + "\n" for s in scores))
+    runs = {"SFT": examples.first_sample(str(tmp_path), "sft", ["rm_b"])}
+    runs["pol"] = examples.first_sample(str(tmp_path), "pol", ["rm_b"])
+    assert examples.chosen_prompts(hashes[::-1]) == ["h000", "h031", "h063", "h095", "h127", "h159"]
+    text = examples.markdown({h: f"question {h}" for h in hashes}, runs, ["rm_b"])
+    assert text.count("#### Test prompt ranked") == 6 and "question h031" in text and "question h030" not in text
+    assert "**pol** (rm_b +32.00; 7 tokens, cut at the budget)" in text  # h031 is row 31: 31 + 1
+    assert "**SFT** (rm_b +159.00; 7 tokens, finished)" in text
+    with pytest.raises(ValueError, match="at least 160"):
+        examples.chosen_prompts(hashes[:100])
+
+
+def test_example_fence_cannot_be_closed_by_the_response():
+    assert examples.fence("plain").startswith("```text\n")
+    assert examples.fence("code:\n```python\nx\n```").startswith("````text\n")

@@ -2,7 +2,7 @@
 # The Level-2 study (REPORT.md §3.2), stage by stage, after Level 1 (its dev choices, RM_B, SFT and Level-1 test
 # generations are reused unchanged). Every stage skips what is done and resumes what is not.
 #   bash scripts/study/level2.sh                 # every stage still to do
-#   bash scripts/study/level2.sh rms policies    # named stages, in this order: rms policies rm_eval test_eval analysis
+#   bash scripts/study/level2.sh rms policies    # named stages, in this order: rms policies rm_eval test_eval analysis summary
 # Paths: scripts/study/env.sh; small results under results/level2/.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -69,8 +69,17 @@ analysis() {  # what the spread means (REPORT.md §3.2), on the test generations
     --probe $R/dist_a_probe.json --out $R/spread.json
 }
 
+summary() {  # curves from the logs (their RM scores are the distributional RM's, not RM_A's), summary.json
+  python scripts/report/export_scalars.py "$ART"/l2_*/logs --out $R/training_scalars.csv
+  python scripts/report/plot_curves.py --run "expected score=$ART/l2_mean_seed*/logs" \
+    --run "mean - std=$ART/l2_mean_minus_std_seed*/logs" --out $R/training_curves.png
+  python scripts/report/examples.py --eval "$EVAL" --policy l2_mean_seed0 --judges rm_a rm_b dist_a --data "$DATA" \
+    --out $R/examples.md
+  python scripts/report/summary.py level2 --results $R --artifacts "$ART" --model "$MODEL" --out $R/summary.json
+}
+
 stages=("$@")
-[[ ${#stages[@]} -gt 0 ]] || stages=(rms policies rm_eval test_eval analysis)
+[[ ${#stages[@]} -gt 0 ]] || stages=(rms policies rm_eval test_eval analysis summary)
 for stage in "${stages[@]}"; do
   echo "== level 2: $stage ($(date -u +%H:%M))"
   "$stage"

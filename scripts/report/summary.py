@@ -1,0 +1,177 @@
+"""results/level{1,2}/summary.json from a study's result files (scripts/study/level{1,2}.sh write them all): the RMs'
+accuracies, the REINFORCE settings as run, and the pre-registered primary endpoint with its decision, with the
+sha256 of every model file the numbers came from.
+
+python scripts/report/summary.py level1 --results results/level1 --artifacts $RLHF_ARTIFACTS --model $MODEL \
+    --out results/level1/summary.json
+python scripts/report/summary.py level2 --results results/level2 --artifacts $RLHF_ARTIFACTS --model $MODEL \
+    --out results/level2/summary.json
+"""
+
+import argparse
+import csv
+import hashlib
+import json
+import os
+
+import yaml
+
+HIERARCHICAL = "95% hierarchical bootstrap over seeds, then prompts (rlhf.stats)"
+
+
+def load(path: str) -> dict:
+    with open(path) as f:
+        return json.load(f)
+
+
+def sha256(path: str) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def run_config(artifacts: str, name: str) -> dict:
+    with open(os.path.join(artifacts, name, "logs", name, "version_0", "config.yaml")) as f:
+        return yaml.safe_load(f)
+
+
+def rm_entry(results: str, artifacts: str, name: str) -> dict:
+    """One RM as trained (its config and ``training.json``) and as judged (``<name>_{test,human}_pairs.json``,
+    ``<name>_probe.json``); a distributional RM adds what its p(s) says on the test pairs."""
+    config = run_config(artifacts, name)
+    data, trainer = config["data"], config["trainer"]
+    train = load(os.path.join(artifacts, name, "export", "training.json"))
+    accuracy = lambda r: {"mean": r["accuracy"]["mean"], "ci95": r["accuracy"]["ci95"], "n": r["n_pairs"]}  # noqa: E731
+    test, human = (load(os.path.join(results, f"{name}_{k}_pairs.json")) for k in ("test", "human"))
+    entry = {
+        "pairs_trained": train["pairs_trained"],
+        "train_roles": data["train_roles"],
+        "max_length": data["max_length"],
+        "pairs_per_optimizer_step": data["batch_size"] * trainer["accumulate_grad_batches"],
+        "lr": config["model"]["init_args"]["lr"],
+        "precision": trainer["precision"],
+        "val_accuracy": accuracy(test),  # held-out substitute pairs (test prompts), prompt-clustered CI
+        "human_accuracy": accuracy(human),
+        "length_baseline": {"test": test["length_baseline"], "human": human["length_baseline"]},
+        "probe_beats_sft_answer": load(os.path.join(results, f"{name}_probe.json"))["probe_beats_answer"],
+        "weights_sha256": sha256(os.path.join(artifacts, name, "export", "model.safetensors")),
+    }
+    if "distribution" in test:
+        entry["ece"] = test["distribution"]["ece_p_win"]
+        entry["distribution"] = {"test": test["distribution"], "human": human["distribution"]}
+    return entry
+
+
+def decision(ci: list[float], better: str, worse: str) -> str:
+    """The pre-registered rule (REPORT.md §3.1, §3.2) applied to the primary interval."""
+    return better if ci[0] > 0 else worse if ci[1] < 0 else "inconclusive at this scale"
+
+
+def policy_configs(artifacts: str, runs: list[str]) -> list[dict]:
+    return [run_config(artifacts, os.path.basename(os.path.normpath(run))) for run in runs]
+
+
+def reinforce_settings(configs: list[dict]) -> dict:
+    model = configs[0]["model"]["init_args"]
+    return {
+        "seeds": [c["seed_everything"] for c in configs],
+        "steps": configs[0]["trainer"]["max_steps"],
+        "rollouts_per_step": configs[0]["data"]["batch_size"],
+        "max_new_tokens": model["max_new_tokens"],
+        "lr": model["lr"],
+        "beta": model["beta"],
+        "baseline": model["baseline"],
+        "baseline_momentum": model["baseline_momentum"],
+        "precision": configs[0]["trainer"]["precision"],
+    }
+
+
+def primary_entry(compare: dict, method: str, better: str, worse: str) -> dict:
+    primary = compare["primary"]
+    result = compare["policies"][primary["policy"]]["judges"][primary["judge"]]
+    return {
+        "judge": primary["judge"],
+        "comparison": primary["policy"],
+        "gain": result["gain"],
+        "gain_sft_std": result["gain_reference_std"],
+        "ci95": result["ci95_hierarchical"],
+        "ci95_t_over_seeds": result["ci95_t_over_seeds"],
+        "method": method,
+        "decision": decision(result["ci95_hierarchical"], better, worse),
+    }
+
+
+def provenance(model_file: str | None, splits: str, sources: list[str]) -> dict:
+    return {
+        "sft_model": {"path": model_file, "sha256": sha256(model_file) if model_file else None},
+        "data_sha256": load(splits)["data_sha256"],
+        "sources": sources,
+    }
+
+
+def level1(results: str, artifacts: str, model_file: str | None, splits: str) -> dict:
+    compare = load(os.path.join(results, "test_compare.json"))
+    primary = compare["primary"]
+    configs = policy_configs(artifacts, compare["policies"][primary["policy"]]["runs"])
+    with open(os.path.join(results, "training_scalars.csv")) as f:
+        steps = max(int(r["step"]) for r in csv.DictReader(f) if r["tag"] == "train/reward")
+    method = (
+        "mean over test prompts and seeds of (policy's mean judge score over its 2 sampled responses - SFT's); "
+        + HIERARCHICAL
+    )
+    return {
+        "rm": {k: rm_entry(results, artifacts, f"rm_{k.lower()}") for k in ("A", "B")},
+        "reinforce": {**reinforce_settings(configs), "last_logged_step": steps},
+        "test_prompts": compare["policies"][primary["policy"]]["judges"][primary["judge"]]["prompts"],
+        "primary": {**primary_entry(compare, method, "beats SFT", "worse than SFT"), "policy": primary["policy"]},
+        **provenance(model_file, splits, ["test_compare.json", "dev_budget.json", "dev_lr.json", "rm_*.json"]),
+    }
+
+
+def level2(results: str, artifacts: str, model_file: str | None, splits: str) -> dict:
+    compare = load(os.path.join(results, "test_compare.json"))
+    primary = compare["primary"]
+    functionals = [name for name in compare["policies"] if " - " not in name and name != "scalar"]
+    configs = {f: policy_configs(artifacts, compare["policies"][f]["runs"]) for f in functionals}
+    method = (
+        "mean over test prompts and seeds of (Level-2 policy's mean judge score over its 2 sampled responses - the "
+        "Level-1 policy's of the same seed index); " + HIERARCHICAL
+    )
+    settings = reinforce_settings(next(iter(configs.values())))
+    return {
+        "rm": {
+            "dist": rm_entry(results, artifacts, "dist_a"),
+            "dist_pairwise_only": rm_entry(results, artifacts, "dist_a_pairwise"),
+        },  # fmt: skip
+        "reinforce": {
+            **settings,
+            "functionals": {
+                f: {k: c[0]["model"]["init_args"][k] for k in ("reward_functional", "risk_lambda")}
+                for f, c in configs.items()
+            },
+        },
+        "test_prompts": compare["policies"][primary["policy"]]["judges"][primary["judge"]]["prompts"],
+        "primary": primary_entry(compare, method, "better than the Level-1 policy", "worse than the Level-1 policy"),
+        **provenance(model_file, splits, ["test_compare.json", "dist_*.json", "spread.json"]),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("level", choices=["level1", "level2"])
+    parser.add_argument("--results", required=True)
+    parser.add_argument("--artifacts", default=os.path.expanduser("~/rlhf_artifacts"))
+    parser.add_argument("--model", default=os.environ.get("MODEL"), help="the SFT model file (its sha256 is recorded)")
+    parser.add_argument("--splits", default="splits/prefmix.json")
+    parser.add_argument("--out", required=True)
+    args = parser.parse_args()
+    summary = {"level1": level1, "level2": level2}[args.level](args.results, args.artifacts, args.model, args.splits)
+    with open(args.out, "w") as f:
+        json.dump(summary, f, indent=2)
+    print(json.dumps(summary["primary"], indent=2))
+
+
+if __name__ == "__main__":
+    main()
