@@ -91,7 +91,11 @@ def test_generate_judge_compare(study, tiny_model, scalar_rm, distribution_rm):
     assert other["ci95_hierarchical"][0] <= other["gain"] <= other["ci95_hierarchical"][1]
     assert "other/scalar" not in table["holm_adjusted_p"] and "other/dist" in table["holm_adjusted_p"]
     assert "kl" in table["policies"]["other"]["behaviour"][0]
-    assert out.with_suffix(".md").read_text().startswith("| policy (vs SFT, or a - b) | judge |")
+    tables = out.with_suffix(".md").read_text()
+    assert tables.startswith("| policy (vs SFT, or a - b) | judge |")
+    behaviour = table["policies"]["other"]["behaviour"][1]
+    assert f"| other seed 1 | {behaviour['kl']:.2f} | {behaviour['length']:.1f} |" in tables
+    assert "| SFT | " in tables and "other - sft_again seed" not in tables
 
 
 def test_pairs_and_probe(study, tiny_model, scalar_rm, distribution_rm, tmp_path):

@@ -220,3 +220,36 @@ def test_examples_follow_the_rule_fixed_in_advance(tmp_path):
 def test_example_fence_cannot_be_closed_by_the_response():
     assert examples.fence("plain").startswith("```text\n")
     assert examples.fence("code:\n```python\nx\n```").startswith("````text\n")
+
+
+text_shift = load_script("scripts/report/text_shift.py")
+
+
+def test_text_shift_finds_a_planted_habit(tmp_path):
+    """The policy adds "Great question!" and a bullet list to half its responses; SFT never does."""
+    prompts = [f"p{i}" for i in range(20)]
+    plain = "The answer is four because two and two make four."
+    habit = "Great question!\n- The answer is four."
+    for run, texts in [("sft", [plain, plain]), ("pol0", [habit, plain]), ("pol1", [plain, habit])]:
+        (tmp_path / run).mkdir()
+        records = [{"prompt_hash": p, "samples": [{"text": t} for t in texts]} for p in prompts]
+        (tmp_path / run / "generations.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+    result = text_shift.analyse(str(tmp_path), "sft", {"pol": ["pol0", "pol1"]})
+    markers = result["policies"]["pol"]["markers"]
+    assert markers["bullet list"] == {"sft": 0.0, "policy": 0.5, "difference": 0.5, "ci95": [0.5, 0.5]}
+    assert markers["exclamation"]["difference"] == 0.5 and markers["numbered list"]["difference"] == 0.0
+    rose = result["policies"]["pol"]["ngrams"]["rose"]
+    assert {"ngram": "great question", "sft": 0.0, "policy": 0.5} in rose
+    assert result["policies"]["pol"]["responses"] == 80
+    openings = {o["opening"]: o["share"] for o in result["policies"]["pol"]["openings"]}
+    assert openings == {"The answer is": 0.5, "Great question! -": 0.5}
+    assert "| bullet list | 0.000 | 0.500 | +0.500 [+0.500, +0.500] |" in text_shift.markdown(result)
+
+
+def test_text_shift_refuses_runs_on_other_prompts(tmp_path):
+    for run, prompts in [("sft", ["a", "b"]), ("pol", ["a"])]:
+        (tmp_path / run).mkdir()
+        records = [{"prompt_hash": p, "samples": [{"text": "x"}]} for p in prompts]
+        (tmp_path / run / "generations.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+    with pytest.raises(ValueError, match="different prompts"):
+        text_shift.analyse(str(tmp_path), "sft", {"pol": ["pol"]})

@@ -88,6 +88,8 @@ summary() {
     --arm "no baseline=l1_nobaseline_seed0,l1_nobaseline_seed1" --out $R/baseline_ablation.json
   python scripts/report/plot_curves.py --run "moving-average baseline=$ART/l1_seed*/logs" \
     --run "no baseline=$ART/l1_nobaseline_seed*/logs" --out $R/training_curves.png
+  python scripts/report/text_shift.py --eval "$EVAL" --policy reinforce=l1_seed0,l1_seed1,l1_seed2 \
+    --policy no_baseline=l1_nobaseline_seed0,l1_nobaseline_seed1 --out $R/text_shift.json
   python scripts/report/examples.py --eval "$EVAL" --policy l1_seed0 --judges rm_a rm_b --data "$DATA" \
     --out $R/examples.md
   python scripts/report/summary.py level1 --results $R --artifacts "$ART" --model "$MODEL" --out $R/summary.json

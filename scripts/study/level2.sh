@@ -73,6 +73,9 @@ summary() {  # curves from the logs (their RM scores are the distributional RM's
   python scripts/report/export_scalars.py "$ART"/l2_*/logs --out $R/training_scalars.csv
   python scripts/report/plot_curves.py --run "expected score=$ART/l2_mean_seed*/logs" \
     --run "mean - std=$ART/l2_mean_minus_std_seed*/logs" --out $R/training_curves.png
+  python scripts/report/text_shift.py --eval "$EVAL" --policy mean=l2_mean_seed0,l2_mean_seed1,l2_mean_seed2 \
+    --policy mean_minus_std=l2_mean_minus_std_seed0,l2_mean_minus_std_seed1,l2_mean_minus_std_seed2 \
+    --out $R/text_shift.json
   python scripts/report/examples.py --eval "$EVAL" --policy l2_mean_seed0 --judges rm_a rm_b dist_a --data "$DATA" \
     --out $R/examples.md
   python scripts/report/summary.py level2 --results $R --artifacts "$ART" --model "$MODEL" --out $R/summary.json

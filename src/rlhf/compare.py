@@ -156,4 +156,20 @@ def markdown(table: dict) -> str:
                 f"{fmt(r['ci95_t_over_seeds'])} | {num(r['gain_reference_std'])} | {r['length_controlled_gain']:+.3g} "
                 f"{fmt(r['length_controlled_ci95'])} | {r['greedy_win_rate']:.3f} |"
             )
+    return "\n".join(lines) + "\n\n" + behaviour_markdown(table)
+
+
+def behaviour_markdown(table: dict) -> str:
+    """The judge-free facts of SFT's and each policy run's sampled responses, one row per run (seed)."""
+    lines = [
+        "| run | KL to SFT (nats) | length (tokens) | unfinished | repetitive |",
+        "|---|---|---|---|---|",
+    ]
+    rows = [("SFT", table["sft"]["behaviour"])]
+    for name, policy in table["policies"].items():
+        if " - " not in name:  # a policy-vs-policy comparison repeats runs already listed
+            rows += [(f"{name} seed {i}", b) for i, b in enumerate(policy["behaviour"])]
+    for name, b in rows:
+        kl = f"{b['kl']:.2f}" if "kl" in b else "n/a"
+        lines.append(f"| {name} | {kl} | {b['length']:.1f} | {b['unfinished']:.3f} | {b['repetitive']:.3f} |")
     return "\n".join(lines)
