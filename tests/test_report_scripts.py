@@ -159,7 +159,23 @@ def test_level1_summary_holds_the_issue_fields(tmp_path):
         "ema",
     )
     assert result["test_prompts"] == 160 and result["primary"]["decision"] == "beats SFT"
+    assert reinforce["compute_hours"] == [0.0, 0.0] and "cores" in result["hardware"]  # no events logged here
     assert {"judge", "gain", "gain_sft_std", "ci95", "method"} <= result["primary"].keys()
+
+
+def test_compute_hours_leave_out_the_breaks_between_sessions(tmp_path):
+    from torch.utils.tensorboard import SummaryWriter
+
+    writer = SummaryWriter(str(tmp_path))
+    start = 1_800_000_000.0
+    # 2 h of logging every 10 min, a 5 h break (the session ended), then 1 h more; one 15-min gap (a validation).
+    resumed = start + 7200 + 18000
+    walltimes = [start + 600 * i for i in range(13)] + [resumed] + [resumed + 900 + 600 * i for i in range(7)]
+    for step, walltime in enumerate(walltimes):
+        writer.add_scalar("train/loss", 1.0, step, walltime=walltime)
+    writer.close()
+    assert summary.compute_hours(str(tmp_path)) == pytest.approx(2 + 0.25 + 1)
+    assert summary.compute_hours(str(tmp_path), max_gap_s=700) == pytest.approx(3)
 
 
 def test_level2_summary_holds_the_issue_fields(tmp_path):

@@ -10,12 +10,16 @@ python scripts/report/summary.py level2 --results results/level2 --artifacts $RL
 
 import argparse
 import csv
+import glob
 import hashlib
 import json
 import os
 
+import torch
 import yaml
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
+FUNCTIONAL_ARGS = ("reward_functional", "risk_lambda")
 HIERARCHICAL = "95% hierarchical bootstrap over seeds, then prompts (rlhf.stats)"
 
 
@@ -32,9 +36,26 @@ def sha256(path: str) -> str:
     return digest.hexdigest()
 
 
+def log_dir(artifacts: str, name: str) -> str:
+    return os.path.join(artifacts, name, "logs", name, "version_0")
+
+
 def run_config(artifacts: str, name: str) -> dict:
-    with open(os.path.join(artifacts, name, "logs", name, "version_0", "config.yaml")) as f:
+    with open(os.path.join(log_dir(artifacts, name), "config.yaml")) as f:
         return yaml.safe_load(f)
+
+
+def compute_hours(log_dir: str, max_gap_s: float = 1200) -> float:
+    """Hours a run computed, from the wall times of its logged scalars: the sum of the gaps between consecutive
+    events, leaving out gaps longer than ``max_gap_s`` (the run was stopped between sessions and resumed later;
+    the longest gap of a running study run is one in-epoch validation or dev evaluation, ~10 min)."""
+    times = []
+    for events in sorted(glob.glob(os.path.join(log_dir, "events.out.tfevents.*"))):
+        accumulator = EventAccumulator(events, size_guidance={"scalars": 0})
+        accumulator.Reload()
+        times += [e.wall_time for tag in accumulator.Tags()["scalars"] for e in accumulator.Scalars(tag)]
+    times.sort()
+    return sum(b - a for a, b in zip(times, times[1:]) if b - a <= max_gap_s) / 3600
 
 
 def rm_entry(results: str, artifacts: str, name: str) -> dict:
@@ -57,6 +78,7 @@ def rm_entry(results: str, artifacts: str, name: str) -> dict:
         "length_baseline": {"test": test["length_baseline"], "human": human["length_baseline"]},
         "probe_beats_sft_answer": load(os.path.join(results, f"{name}_probe.json"))["probe_beats_answer"],
         "weights_sha256": sha256(os.path.join(artifacts, name, "export", "model.safetensors")),
+        "compute_hours": compute_hours(log_dir(artifacts, name)),
     }
     if "distribution" in test:
         entry["ece"] = test["distribution"]["ece_p_win"]
@@ -69,13 +91,13 @@ def decision(ci: list[float], better: str, worse: str) -> str:
     return better if ci[0] > 0 else worse if ci[1] < 0 else "inconclusive at this scale"
 
 
-def policy_configs(artifacts: str, runs: list[str]) -> list[dict]:
-    return [run_config(artifacts, os.path.basename(os.path.normpath(run))) for run in runs]
-
-
-def reinforce_settings(configs: list[dict]) -> dict:
+def reinforce_settings(artifacts: str, runs: list[str]) -> dict:
+    names = [os.path.basename(os.path.normpath(run)) for run in runs]
+    configs = [run_config(artifacts, name) for name in names]
     model = configs[0]["model"]["init_args"]
     return {
+        "runs": names,
+        "compute_hours": [compute_hours(log_dir(artifacts, name)) for name in names],
         "seeds": [c["seed_everything"] for c in configs],
         "steps": configs[0]["trainer"]["max_steps"],
         "rollouts_per_step": configs[0]["data"]["batch_size"],
@@ -103,8 +125,16 @@ def primary_entry(compare: dict, method: str, better: str, worse: str) -> dict:
     }
 
 
+def hardware() -> str:
+    """The machine this summary was written on (the study's runs and this script share it)."""
+    with open("/proc/cpuinfo") as f:
+        model = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), "unknown CPU")
+    return f"{model}, {os.cpu_count()} cores, no GPU used; torch {torch.__version__}"
+
+
 def provenance(model_file: str | None, splits: str, sources: list[str]) -> dict:
     return {
+        "hardware": hardware(),
         "sft_model": {"path": model_file, "sha256": sha256(model_file) if model_file else None},
         "data_sha256": load(splits)["data_sha256"],
         "sources": sources,
@@ -114,7 +144,6 @@ def provenance(model_file: str | None, splits: str, sources: list[str]) -> dict:
 def level1(results: str, artifacts: str, model_file: str | None, splits: str) -> dict:
     compare = load(os.path.join(results, "test_compare.json"))
     primary = compare["primary"]
-    configs = policy_configs(artifacts, compare["policies"][primary["policy"]]["runs"])
     with open(os.path.join(results, "training_scalars.csv")) as f:
         steps = max(int(r["step"]) for r in csv.DictReader(f) if r["tag"] == "train/reward")
     method = (
@@ -123,7 +152,10 @@ def level1(results: str, artifacts: str, model_file: str | None, splits: str) ->
     )
     return {
         "rm": {k: rm_entry(results, artifacts, f"rm_{k.lower()}") for k in ("A", "B")},
-        "reinforce": {**reinforce_settings(configs), "last_logged_step": steps},
+        "reinforce": {
+            **reinforce_settings(artifacts, compare["policies"][primary["policy"]]["runs"]),
+            "last_logged_step": steps,
+        },
         "test_prompts": compare["policies"][primary["policy"]]["judges"][primary["judge"]]["prompts"],
         "primary": {**primary_entry(compare, method, "beats SFT", "worse than SFT"), "policy": primary["policy"]},
         **provenance(model_file, splits, ["test_compare.json", "dev_budget.json", "dev_lr.json", "rm_*.json"]),
@@ -134,22 +166,22 @@ def level2(results: str, artifacts: str, model_file: str | None, splits: str) ->
     compare = load(os.path.join(results, "test_compare.json"))
     primary = compare["primary"]
     functionals = [name for name in compare["policies"] if " - " not in name and name != "scalar"]
-    configs = {f: policy_configs(artifacts, compare["policies"][f]["runs"]) for f in functionals}
+    settings = {f: reinforce_settings(artifacts, compare["policies"][f]["runs"]) for f in functionals}
     method = (
         "mean over test prompts and seeds of (Level-2 policy's mean judge score over its 2 sampled responses - the "
         "Level-1 policy's of the same seed index); " + HIERARCHICAL
     )
-    settings = reinforce_settings(next(iter(configs.values())))
     return {
         "rm": {
             "dist": rm_entry(results, artifacts, "dist_a"),
             "dist_pairwise_only": rm_entry(results, artifacts, "dist_a_pairwise"),
         },  # fmt: skip
         "reinforce": {
-            **settings,
+            **{k: v for k, v in settings[functionals[0]].items() if k not in ("runs", "compute_hours")},
             "functionals": {
-                f: {k: c[0]["model"]["init_args"][k] for k in ("reward_functional", "risk_lambda")}
-                for f, c in configs.items()
+                f: {k: run_config(artifacts, s["runs"][0])["model"]["init_args"][k] for k in FUNCTIONAL_ARGS}
+                | {"runs": s["runs"], "compute_hours": s["compute_hours"]}
+                for f, s in settings.items()
             },
         },
         "test_prompts": compare["policies"][primary["policy"]]["judges"][primary["judge"]]["prompts"],
