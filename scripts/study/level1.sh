@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# The Level-1 study (REPORT.md §3.1), stage by stage, in the pre-registered order. Every stage skips what is done
+# The Level-1 study (REPORT.md §3.1), stage by stage. Every stage skips what is done
 # and resumes what is not (training from its last checkpoint, generation from its last prompt), so the same
 # command continues across sessions. Heavy stages run one at a time.
 #   bash scripts/study/level1.sh                 # every stage still to do
-#   bash scripts/study/level1.sh budget rms      # named stages, in this order:
-#                                                # budget rms lr policies ablation rm_eval test_eval summary
+#   bash scripts/study/level1.sh budget rm_a     # named stages, in this order:
+#                                                # budget rm_a lr rm_b policies ablation rm_eval test_eval summary
 # Paths: scripts/study/env.sh (big outputs under $RLHF_ARTIFACTS); small results under results/level1/.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -14,8 +14,11 @@ SEEDS=(0 1 2)
 ABLATION_SEEDS=(0 1)
 mkdir -p $R
 
-rms() {
+rm_a() {  # the training RM
   bash scripts/study/reward_model.sh rm_a rm_a
+}
+
+rm_b() {  # the independent judge: after the lr runs, so that a problem of REINFORCE at the chosen budget shows early
   bash scripts/study/reward_model.sh rm_b rm_b
   python scripts/report/rm_curves.py --run "RM_A=$ART/rm_a" --run "RM_B=$ART/rm_b" --out $R/rm_val_curves.json
 }
@@ -96,7 +99,7 @@ summary() {
 }
 
 stages=("$@")
-[[ ${#stages[@]} -gt 0 ]] || stages=(budget rms lr policies ablation rm_eval test_eval summary)
+[[ ${#stages[@]} -gt 0 ]] || stages=(budget rm_a lr rm_b policies ablation rm_eval test_eval summary)
 for stage in "${stages[@]}"; do
   echo "== level 1: $stage ($(date -u +%H:%M))"
   "$stage"

@@ -6,9 +6,12 @@ and "no Hub" read the same everywhere and fail in a second instead of after a mi
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 import socket
 import sys
+from pathlib import Path
 from urllib.parse import urlparse
 
 OFFLINE_HELP = "see README.md, 'Local files and offline use'"
@@ -17,6 +20,21 @@ OFFLINE_HELP = "see README.md, 'Local files and offline use'"
 class InputError(ValueError):
     """Bad input from the user (a path, a file, a setting). Its message is the whole story: ``cli.py`` prints
     it as one line (set ``RLHF_TRACEBACK=1`` for the traceback)."""
+
+
+@contextlib.contextmanager
+def directory_written_whole(path: str):
+    """Yield a temporary directory beside ``path`` and rename it to ``path`` once the block has finished: a reader,
+    or a study driver that skips a stage whose output exists, never sees half an export (a session can end at any
+    moment). An existing ``path`` is replaced."""
+    final = Path(path)
+    partial = final.with_name(final.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(parents=True)
+    yield str(partial)
+    if final.exists():
+        shutil.rmtree(final)
+    os.replace(partial, final)
 
 
 def run_with_one_line_errors(main) -> None:

@@ -28,6 +28,7 @@ from rlhf.generation import Rollout, generate, response_logprobs
 from rlhf.losses import reinforce_loss
 from rlhf.models import DEFAULT_MODEL, load_causal_lm, load_reward_model, load_tokenizer, reward_logits
 from rlhf.optim import GradientClipping, adamw
+from rlhf.paths import directory_written_whole
 from rlhf.rewards import read_rewards, sequence_kl, shaped_reward, update_baseline
 
 FROZEN = ("reference.", "reward_model.")  # reloaded from their paths, never stored in checkpoints
@@ -268,8 +269,9 @@ class ReinforceModule(GradientClipping, L.LightningModule):
 
     def on_fit_end(self) -> None:
         if self.hparams.export_dir and self.trainer.is_global_zero:
-            self.policy.save_pretrained(self.hparams.export_dir)
-            self.tokenizer.save_pretrained(self.hparams.export_dir)
+            with directory_written_whole(self.hparams.export_dir) as partial:
+                self.policy.save_pretrained(partial)
+                self.tokenizer.save_pretrained(partial)
             rank_zero_info(f"policy after {self.global_step} steps saved to {self.hparams.export_dir}")
 
     # ------------------------------------------------------------------------------------- checkpoints

@@ -20,6 +20,7 @@ from rlhf.data import require_mode
 from rlhf.losses import bradley_terry_loss, log_preference_probability, rating_nll, rating_to_score
 from rlhf.models import DEFAULT_MODEL, DISTRIBUTION_HEAD, SCALAR_HEAD, load_reward_model, load_tokenizer, reward_logits
 from rlhf.optim import GradientClipping, adamw
+from rlhf.paths import directory_written_whole
 from rlhf.rewards import entropy, expected_score, score_std
 from rlhf.stats import mean_with_ci
 
@@ -184,11 +185,12 @@ class RewardModelModule(GradientClipping, L.LightningModule):
     def export(self, directory: str, training: Optional[dict] = None) -> None:
         """Hugging Face format (model + tokenizer); ``config.reward_head`` tells loaders how to read the head.
         ``training`` (pairs and steps trained) goes to ``training.json`` beside it."""
-        self.model.save_pretrained(directory)
-        self.tokenizer.save_pretrained(directory)
-        if training is not None:
-            with open(os.path.join(directory, "training.json"), "w") as f:
-                json.dump(training, f, indent=2)
+        with directory_written_whole(directory) as partial:
+            self.model.save_pretrained(partial)
+            self.tokenizer.save_pretrained(partial)
+            if training is not None:
+                with open(os.path.join(partial, "training.json"), "w") as f:
+                    json.dump(training, f, indent=2)
         accuracy = self.trainer.callback_metrics.get("val/accuracy") if self._trainer else None
         summary = f", last validation accuracy {accuracy.item():.4f}" if accuracy is not None else ""
         rank_zero_info(f"reward model ({self.head}) saved to {directory}{summary}")
