@@ -101,7 +101,7 @@ def choose_lr(run_dirs: list[str]) -> dict:
         "rule": f"largest lr with dev KL <= {KL_BUDGET} nats and no rise in unfinished or repetitive share over SFT",
         "runs": runs,
         "chosen_lr": max(r["lr"] for r in passing) if passing else None,
-        "beta": passing[0]["beta"] if passing else "none passed: redo at beta 0.1",
+        "beta": passing[0]["beta"] if passing else None,  # none passed: the driver redoes the runs at beta 0.1
     }
 
 
