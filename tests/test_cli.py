@@ -229,7 +229,14 @@ def test_reinforce_fit_validate_and_resume(rm_fixture, tiny_model, pairs_file, t
     straight = tiny_args(configs, tiny_model, pairs_file, tmp_path / "straight", *settings, callbacks=dev)
     main(["fit", *straight, "--trainer.max_steps=4"])
     assert records(tmp_path / "straight")[2:] == records(tmp_path)
-    assert list((tmp_path / "logs").rglob("dev_step4.json"))  # DevEvaluation at the end of the resumed fit
+    final_check = next((tmp_path / "logs").rglob("dev_step4.json"))  # DevEvaluation at the end of the resumed fit
+
+    # Stopped during that final check (after the last checkpoint): the resumed fit has no step left to train,
+    # and still makes the check the lr rule reads.
+    final_check.unlink()
+    main(["fit", *args, "--trainer.max_steps=4", f"--ckpt_path={last}"])
+    checks = [json.loads(path.read_text()) for path in (tmp_path / "logs").rglob("dev_step4.json")]
+    assert [c["global_step"] for c in checks] == [4]  # in the new run's log directory
 
 
 def run_ddp(args):

@@ -41,7 +41,9 @@ class DevEvaluation(L.Callback):
         if self.every_n_steps and trainer.global_step % self.every_n_steps == 0:
             self.evaluate(trainer, pl_module)
 
-    def on_train_end(self, trainer, pl_module) -> None:
+    def on_fit_end(self, trainer, pl_module) -> None:
+        # Not on_train_end: a run stopped during its final check and resumed from its last checkpoint has nothing
+        # left to train, so Lightning skips the training loop and its end hooks; on_fit_end still runs.
         self.evaluate(trainer, pl_module)
 
     def _answers(self, trainer, module, model) -> dict[str, dict]:
