@@ -2,7 +2,8 @@
 # The Level-2 study (REPORT.md §3.2), stage by stage, after Level 1 (its dev choices, RM_B, SFT and Level-1 test
 # generations are reused unchanged). Every stage skips what is done and resumes what is not.
 #   bash scripts/study/level2.sh                 # every stage still to do
-#   bash scripts/study/level2.sh rms policies    # named stages, in this order: rms policies rm_eval test_eval analysis summary
+#   bash scripts/study/level2.sh rms policies    # named stages, in this order:
+#                                                # rms policies rm_eval test_eval analysis summary
 # Paths: scripts/study/env.sh; small results under results/level2/.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
