@@ -178,6 +178,25 @@ def test_compute_hours_leave_out_the_breaks_between_sessions(tmp_path):
     assert summary.compute_hours(str(tmp_path), max_gap_s=700) == pytest.approx(3)
 
 
+def test_model_hash_covers_a_directory_model_file_by_file(tmp_path):
+    import hashlib
+
+    weights = tmp_path / "model.gguf"
+    weights.write_bytes(b"weights")
+    assert summary.sha256(str(weights)) == hashlib.sha256(b"weights").hexdigest()
+    model = tmp_path / "hf"
+    (model / "sub").mkdir(parents=True)
+    (model / "config.json").write_text("{}")
+    (model / "sub" / "model.safetensors").write_bytes(b"weights")
+    first = summary.sha256(str(model))
+    assert first == summary.sha256(str(model)) and len(first) == 64
+    (model / "sub" / "model.safetensors").write_bytes(b"weightz")  # a changed byte changes the hash
+    assert summary.sha256(str(model)) != first
+    (model / "sub" / "model.safetensors").write_bytes(b"weights")
+    (model / "sub" / "model.safetensors").rename(model / "model.safetensors")  # so does a moved file
+    assert summary.sha256(str(model)) != first
+
+
 def test_level2_summary_holds_the_issue_fields(tmp_path):
     runs = lambda name: [f"/eval/{name}_seed{s}" for s in range(2)]  # noqa: E731
     compare = {

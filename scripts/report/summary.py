@@ -29,10 +29,15 @@ def load(path: str) -> dict:
 
 
 def sha256(path: str) -> str:
+    """Of a file's bytes; of a directory (a Hugging Face model), of its files' relative names and bytes in order."""
     digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
+    files = [path] if os.path.isfile(path) else sorted(glob.glob(os.path.join(path, "**", "*"), recursive=True))
+    for file in filter(os.path.isfile, files):
+        if file != path:
+            digest.update(os.path.relpath(file, path).encode() + b"\0")
+        with open(file, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                digest.update(block)
     return digest.hexdigest()
 
 
