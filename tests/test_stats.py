@@ -1,5 +1,7 @@
 """Statistics against known answers: hand computation, and interval coverage on simulated data."""
 
+import math
+
 import pytest
 import torch
 
@@ -104,3 +106,16 @@ def test_cluster_bootstrap_of_a_statistic():
     generic = st.cluster_bootstrap_statistic_ci(lambda v: v.mean().item(), [x], clusters, resamples=4000)
     dedicated = st.cluster_bootstrap_ci(x, clusters)
     assert generic == pytest.approx(dedicated, abs=0.6)
+
+
+def test_cluster_bootstrap_leaves_out_resamples_where_the_statistic_is_undefined():
+    # 40 clusters, one of them the only member of group 1: about a third of resamples miss it and the difference
+    # of group means is NaN there. Those are left out, not allowed to turn the whole interval into NaN.
+    values = torch.arange(40, dtype=torch.float64)
+    group = (values == 39).double()
+    difference = lambda v, g: float("nan") if not g.any() else (v[g.bool()].mean() - v[~g.bool()].mean()).item()  # noqa: E731
+    low, high = st.cluster_bootstrap_statistic_ci(difference, [values, group], list(range(40)))
+    assert 0 < low <= high and not math.isnan(high)
+    # Where most resamples are undefined, there is no interval.
+    always = lambda v: float("nan")  # noqa: E731
+    assert all(map(math.isnan, st.cluster_bootstrap_statistic_ci(always, [values], list(range(40)))))

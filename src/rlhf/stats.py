@@ -153,7 +153,10 @@ def cluster_bootstrap_statistic_ci(
     seed: int = 0,
 ) -> list[float]:  # fmt: skip
     """Interval of any statistic of rows that cluster (e.g. a correlation over responses grouped by prompt): whole
-    clusters are resampled and their rows pooled, and ``statistic(*columns)`` is recomputed on each resample."""
+    clusters are resampled and their rows pooled, and ``statistic(*columns)`` is recomputed on each resample.
+
+    A resample on which the statistic is undefined (NaN: e.g. a difference of group means whose rare group was not
+    drawn) is left out; the interval is NaN only when most resamples are."""
     groups: dict = {}
     for row, cluster in enumerate(clusters):
         groups.setdefault(cluster, []).append(row)
@@ -165,7 +168,11 @@ def cluster_bootstrap_statistic_ci(
     for draw in pick:
         index = torch.cat([rows[i] for i in draw.tolist()])
         values.append(statistic(*[c[index] for c in columns]))
-    return _percentiles(torch.tensor(values, dtype=torch.float64), level)
+    values = torch.tensor(values, dtype=torch.float64)
+    defined = values[~values.isnan()]
+    if defined.numel() < resamples / 2:
+        return [math.nan, math.nan]
+    return _percentiles(defined, level)
 
 
 def length_slope(scores: Tensor, lengths: Tensor) -> float:
