@@ -85,7 +85,7 @@ def test_reward_model_fit_export_and_resume(tiny_model, pairs_file, tmp_path):
     assert {"train/loss", "train/accuracy", "train/tokens_per_s", "val/accuracy"} <= cli.trainer.callback_metrics.keys()
     assert (tmp_path / "ckpt" / "last.ckpt").exists()
     assert list((tmp_path / "logs").rglob("events.out.tfevents.*"))
-    report = json.loads(next((tmp_path / "logs").rglob("rm_val_step4.json")).read_text())
+    report = json.loads(next((tmp_path / "logs").rglob("rm_val_step4_*.json")).read_text())
     assert 0 <= report["accuracy"]["mean"] <= 1 and report["accuracy"]["n"] == 30
 
     # The export loads back as a scalar RM and gives the trained module's rewards.
@@ -155,7 +155,7 @@ def test_reward_model_test_stage_on_a_separate_file(tiny_model, pairs_file, tmp_
         f"--data.test_path={pairs_file}",
     )
     main(["test", *args])
-    report = json.loads(next((tmp_path / "logs").rglob("rm_test_step0.json")).read_text())
+    report = json.loads(next((tmp_path / "logs").rglob("rm_test_step0_*.json")).read_text())
     assert report["accuracy"]["n"] == 120  # the whole file, no split
 
 
@@ -322,3 +322,52 @@ def test_bad_input_ends_with_one_clear_line(tiny_model, pairs_file, tmp_path, ov
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith(message) and "Traceback" not in result.stderr, result.stderr[-2000:]
     assert "Traceback" in run_cli(*args, env={"RLHF_TRACEBACK": "1"}).stderr
+
+
+def study_data(tmp_path) -> tuple[str, str]:
+    """Synthetic pairs from two sources and a split file with the study's four roles (as make_splits.py writes)."""
+    from rlhf.dataset import prompt_hash
+    from rlhf.tiny import synthetic_preference_rows, write_jsonl
+
+    rows = synthetic_preference_rows(num_prompts=48, pairs_per_prompt=2)
+    for i, row in enumerate(rows):
+        row["source"] = "arena-bench-v1" if i // 2 % 3 == 0 else "alpaca_eval2_weighted"
+    hashes = sorted({prompt_hash(r) for r in rows})
+    roles = {"rm_a": hashes[:18], "rm_b": hashes[18:36], "dev": hashes[36:42], "test": hashes[42:]}
+    splits = tmp_path / "splits.json"
+    splits.write_text(json.dumps({"seed": 0, "data_sha256": "synthetic", "roles": roles}))
+    return str(write_jsonl(rows, tmp_path / "pairs.jsonl")), str(splits)
+
+
+def test_study_overlays_run_as_the_drivers_run_them(tiny_model, scalar_rm, tmp_path):
+    """configs/study/*.yaml on top of the base configs, as scripts/study/*.sh pass them, shortened only in steps."""
+    from rlhf.dataset import load_split_file, prompt_hash
+
+    pairs, splits = study_data(tmp_path)
+    logs = f"--trainer.logger.init_args.save_dir={tmp_path / 'logs'}"
+    common = [f"--data.path={pairs}", f"--data.tokenizer={tiny_model}", f"--data.splits={splits}", logs,
+              "--trainer.enable_progress_bar=false"]  # fmt: skip
+    config = lambda *names: [a for n in names for a in ("--config", str(REPO / "configs" / n))]  # noqa: E731
+
+    # The RM: micro-batches of 2 pairs, 4 per optimizer step, four validations inside the epoch, the export.
+    main(["fit", *config("reward_model.yaml", "study/reward_model_cpu.yaml"), *common,
+          f"--model.init_args.model={tiny_model}", f"--model.init_args.export_dir={tmp_path / 'rm'}",
+          "--trainer.limit_train_batches=8", "--trainer.limit_val_batches=1"])  # fmt: skip
+    training = json.loads((tmp_path / "rm" / "training.json").read_text())
+    assert (training["pairs_trained"], training["optimizer_steps"]) == (16, 2)
+    validations = [json.loads(p.read_text()) for p in (tmp_path / "logs").rglob("rm_val_step*.json")]
+    assert sorted(v["pairs_trained"] for v in validations) == [4, 8, 12, 16]  # two of them at optimizer step 1
+
+    # REINFORCE: the policy trains on the AlpacaEval prompts of rm_a and rm_b only, and is checked on dev prompts.
+    cli = main(["fit", *config("reinforce.yaml", "study/reinforce_cpu.yaml"), *common,
+                f"--model.init_args.policy={tiny_model}", f"--model.init_args.reward_model={scalar_rm}",
+                f"--model.init_args.export_dir={tmp_path / 'policy'}", "--model.init_args.max_new_tokens=8",
+                "--model.init_args.standardization_batches=1", "--data.batch_size=4",
+                "--trainer.max_steps=2"])  # fmt: skip
+    rows = [json.loads(line) for line in open(pairs)]
+    roles = load_split_file(splits)
+    alpaca = lambda role: {prompt_hash(r) for r in rows if r["source"] == "alpaca_eval2_weighted"} & roles[role]  # noqa: E731
+    assert len(cli.datamodule.datasets["train"]) == len(alpaca("rm_a") | alpaca("rm_b"))
+    check = json.loads(next((tmp_path / "logs").rglob("dev_step2.json")).read_text())
+    assert check["prompts"] == len(alpaca("dev"))
+    assert (tmp_path / "policy" / "config.json").exists()

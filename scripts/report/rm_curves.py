@@ -19,7 +19,7 @@ def validations(run_dir: str) -> list[dict]:
     for path in paths:
         with open(path) as f:
             reports.append(json.load(f))
-    return sorted(reports, key=lambda r: r["global_step"])
+    return sorted(reports, key=lambda r: (r["global_step"], r.get("pairs_trained", 0)))
 
 
 def markdown(curves: dict[str, list[dict]]) -> str:

@@ -132,11 +132,13 @@ class RewardModelModule(GradientClipping, L.LightningModule):
         outcomes = self.eval_outcomes.compute()
         for metric in (self.eval_accuracy, self.eval_p_chosen_wins, self.eval_outcomes):
             metric.reset()
-        log_dir = self.trainer.log_dir  # a collective call under DDP: every rank must make it
+        log_dir = self.trainer.log_dir  # collective calls under DDP: every rank must make them
+        pairs = self._pairs_trained_on_all_ranks()
         if self.trainer.is_global_zero and not self.trainer.sanity_checking and log_dir:
             step = max(self.global_step, self._checkpoint_step)
-            report = {"stage": stage, "global_step": step, "accuracy": mean_with_ci(outcomes)}
-            path = os.path.join(log_dir, f"rm_{stage}_step{step}.json")
+            report = {"stage": stage, "global_step": step, "pairs_trained": pairs, "accuracy": mean_with_ci(outcomes)}
+            # Named by pairs too: with validations more often than optimizer steps, two share a step.
+            path = os.path.join(log_dir, f"rm_{stage}_step{step}_pairs{pairs}.json")
             with open(path, "w") as f:
                 json.dump(report, f, indent=2)
             acc = report["accuracy"]
@@ -156,6 +158,11 @@ class RewardModelModule(GradientClipping, L.LightningModule):
 
     def on_test_epoch_end(self) -> None:
         self._eval_epoch_end("test")
+
+    def _pairs_trained_on_all_ranks(self) -> int:
+        """A collective call under DDP: every rank must make it."""
+        pairs = torch.tensor(float(self._pairs_trained), device=self.device)
+        return int(self.trainer.strategy.reduce(pairs, reduce_op="sum"))
 
     def on_save_checkpoint(self, checkpoint: dict) -> None:
         checkpoint["pairs_trained"] = self._pairs_trained
@@ -178,9 +185,9 @@ class RewardModelModule(GradientClipping, L.LightningModule):
         return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "interval": "step"}}
 
     def on_fit_end(self) -> None:
-        pairs = self.trainer.strategy.reduce(torch.tensor(float(self._pairs_trained)), reduce_op="sum")
+        pairs = self._pairs_trained_on_all_ranks()
         if self.hparams.export_dir and self.trainer.is_global_zero:
-            self.export(self.hparams.export_dir, {"pairs_trained": int(pairs), "optimizer_steps": self.global_step})
+            self.export(self.hparams.export_dir, {"pairs_trained": pairs, "optimizer_steps": self.global_step})
 
     def export(self, directory: str, training: Optional[dict] = None) -> None:
         """Hugging Face format (model + tokenizer); ``config.reward_head`` tells loaders how to read the head.
