@@ -79,6 +79,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--judges", nargs="+", required=True, help="judge names (scores_<name>.jsonl) or 'length'")
     p.add_argument("--versus", action="append", default=[], help="A:B compares policy A with policy B, seeds paired")
     p.add_argument("--primary", default=None, help="POLICY/JUDGE (or 'A - B/JUDGE') of the primary endpoint")
+    p.add_argument(
+        "--secondary",
+        action="append",
+        default=[],
+        help="POLICY (or 'A - B'): in the secondary endpoints' Holm family, under the primary judge",
+    )
     p.add_argument("--out", required=True, help="JSON; a .md table is written beside it")
     p.set_defaults(func=run_compare)
     return top
@@ -94,7 +100,11 @@ def run_compare(args) -> None:
     unknown = [name for pair in versus for name in pair if name not in policies]
     if unknown:
         raise InputError(f"--versus names {unknown} are not among the --policy names {sorted(policies)}")
-    table = compare(Path(args.sft), policies, args.judges, primary, versus)
+    comparisons = [*policies, *(f"{a} - {b}" for a, b in versus)]
+    unknown = [name for name in [primary[0], *args.secondary] if name not in comparisons]
+    if unknown:
+        raise InputError(f"--primary/--secondary name {unknown}, not among the comparisons {comparisons}")
+    table = compare(Path(args.sft), policies, args.judges, primary, versus, args.secondary)
     table["command"] = "python evaluate.py " + " ".join(sys.argv[1:])
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(table, indent=1))

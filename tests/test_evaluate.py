@@ -12,6 +12,7 @@ from conftest import REPO, write_rows
 from evaluate import main
 from rlhf.dataset import prompt_hash
 from rlhf.evaluate import distribution_report, repeated_ngram_fraction
+from rlhf.paths import InputError
 from rlhf.tiny import build_tiny_model, synthetic_preference_rows
 
 
@@ -79,7 +80,7 @@ def test_generate_judge_compare(study, tiny_model, scalar_rm, distribution_rm):
     policy = f"other={runs[1]},{runs[2]}"
     main(["compare", "--sft", str(runs[0]), "--policy", policy, "--policy", f"sft_again={runs[0]},{runs[0]}"]
          + ["--versus", "other:sft_again", "--judges", "scalar", "dist", "length", "--primary", "other/scalar"]
-         + ["--out", str(out)])  # fmt: skip
+         + ["--secondary", "other - sft_again", "--out", str(out)])  # fmt: skip
     table = json.loads(out.read_text())
     same = table["policies"]["sft_again"]["judges"]["scalar"]
     assert same["gain"] == 0 and same["greedy_win_rate"] == 0.5 and same["greedy_identical"] == 1.0
@@ -89,13 +90,24 @@ def test_generate_judge_compare(study, tiny_model, scalar_rm, distribution_rm):
     other = table["policies"]["other"]["judges"]["length"]
     assert other["seeds"] == 2 and len(other["gain_per_seed"]) == 2 and other["prompts"] == 8
     assert other["ci95_hierarchical"][0] <= other["gain"] <= other["ci95_hierarchical"][1]
-    assert "other/scalar" not in table["holm_adjusted_p"] and "other/dist" in table["holm_adjusted_p"]
+    # The secondary family: the primary comparison under the other judges, its length-controlled gain and greedy
+    # win rate under the primary judge, and what --secondary names; the rest is descriptive.
+    assert set(table["holm_adjusted_p"]) == {
+        "other/dist", "other/length", "other/scalar length-controlled", "other/scalar greedy win rate",
+        "other - sft_again/scalar",
+    }  # fmt: skip
+    assert all(table["holm_adjusted_p"][k] >= p for k, p in table["secondary_p"].items())
+    assert same["p_value"] == same["greedy_win_p_value"] == 1.0  # SFT against itself: every difference is 0
     assert "kl" in table["policies"]["other"]["behaviour"][0]
     tables = out.with_suffix(".md").read_text()
     assert tables.startswith("| policy (vs SFT, or a - b) | judge |")
     behaviour = table["policies"]["other"]["behaviour"][1]
     assert f"| other seed 1 | {behaviour['kl']:.2f} | {behaviour['length']:.1f} |" in tables
     assert "| SFT | " in tables and "other - sft_again seed" not in tables
+    assert "| other/scalar greedy win rate | " in tables
+    with pytest.raises(InputError, match="not among the comparisons"):  # a misspelt endpoint is not dropped silently
+        main(["compare", "--sft", str(runs[0]), "--policy", policy, "--judges", "scalar", "--secondary", "othr"]
+             + ["--out", str(out)])  # fmt: skip
 
 
 def test_pairs_and_probe(study, tiny_model, scalar_rm, distribution_rm, tmp_path):

@@ -125,7 +125,8 @@ def write_study(tmp_path, rms: list[str], policies: dict[str, tuple[int, dict]],
         for kind in ("test", "human"):
             (res / f"{name}_{kind}_pairs.json").write_text(json.dumps(pairs))
         (res / f"{name}_probe.json").write_text(json.dumps({"probe_beats_answer": 0.1}))
-    (res / "test_compare.json").write_text(json.dumps(compare))
+    family = {"secondary_p": {"x/rm_a": 0.01, "x/length": 0.04}, "holm_adjusted_p": {"x/rm_a": 0.02, "x/length": 0.04}}
+    (res / "test_compare.json").write_text(json.dumps({**compare, **family}))
     splits = tmp_path / "splits.json"
     splits.write_text(json.dumps({"data_sha256": "abc"}))
     return art, res, splits
@@ -161,6 +162,7 @@ def test_level1_summary_holds_the_issue_fields(tmp_path):
     assert result["test_prompts"] == 160 and result["primary"]["decision"] == "beats SFT"
     assert reinforce["compute_hours"] == [0.0, 0.0] and "cores" in result["hardware"]  # no events logged here
     assert {"judge", "gain", "gain_sft_std", "ci95", "method"} <= result["primary"].keys()
+    assert result["secondary"]["x/rm_a"] == {"p": 0.01, "holm_adjusted_p": 0.02}
 
 
 def test_compute_hours_leave_out_the_breaks_between_sessions(tmp_path):

@@ -130,6 +130,11 @@ def primary_entry(compare: dict, method: str, better: str, worse: str) -> dict:
     }
 
 
+def secondary_entry(compare: dict) -> dict:
+    """The secondary endpoints' family (rlhf.compare.secondary_pvalues) with raw and Holm-adjusted p-values."""
+    return {k: {"p": p, "holm_adjusted_p": compare["holm_adjusted_p"][k]} for k, p in compare["secondary_p"].items()}
+
+
 def hardware() -> str:
     """The machine this summary was written on (the study's runs and this script share it)."""
     with open("/proc/cpuinfo") as f:
@@ -163,6 +168,7 @@ def level1(results: str, artifacts: str, model_file: str | None, splits: str) ->
         },
         "test_prompts": compare["policies"][primary["policy"]]["judges"][primary["judge"]]["prompts"],
         "primary": {**primary_entry(compare, method, "beats SFT", "worse than SFT"), "policy": primary["policy"]},
+        "secondary": secondary_entry(compare),
         **provenance(model_file, splits, ["test_compare.json", "dev_budget.json", "dev_lr.json", "rm_*.json"]),
     }
 
@@ -191,6 +197,7 @@ def level2(results: str, artifacts: str, model_file: str | None, splits: str) ->
         },
         "test_prompts": compare["policies"][primary["policy"]]["judges"][primary["judge"]]["prompts"],
         "primary": primary_entry(compare, method, "better than the Level-1 policy", "worse than the Level-1 policy"),
+        "secondary": secondary_entry(compare),
         **provenance(model_file, splits, ["test_compare.json", "dist_*.json", "spread.json"]),
     }
 

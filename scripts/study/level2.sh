@@ -62,7 +62,7 @@ test_eval() {  # every policy and SFT under RM_A, RM_B and the distributional RM
   done
   python evaluate.py compare --sft "$EVAL/sft" --policy "scalar=$EVAL/l1_seed0,$EVAL/l1_seed1,$EVAL/l1_seed2" \
     "${args[@]}" --versus mean:scalar --versus mean_minus_std:scalar --judges rm_b rm_a dist_a length \
-    --primary "mean - scalar/rm_b" --out $R/test_compare.json
+    --primary "mean - scalar/rm_b" --secondary "mean_minus_std - scalar" --out $R/test_compare.json
 }
 
 analysis() {  # what the spread means (REPORT.md §3.2), on the test generations

@@ -100,6 +100,8 @@ def compare_policy(reference_runs: list[Path], runs: list[Path], judge: str, has
         "greedy_win_rate": wins.mean().item(),
         "greedy_identical": torch.stack(identical).double().mean().item(),
         "p_value": sign_flip_pvalue(gains.mean(0)),
+        "length_controlled_p_value": sign_flip_pvalue(controlled.mean(0)),
+        "greedy_win_p_value": sign_flip_pvalue(wins.mean(0) - 0.5),
     }
 
 
@@ -109,9 +111,11 @@ def compare(
     judges: list[str],
     primary: tuple[str, str],
     versus: Sequence[tuple[str, str]] = (),
+    secondary: Sequence[str] = (),
 ) -> dict:
-    """Every policy against SFT, and each ``(a, b)`` of ``versus`` as policy a against policy b, under every judge;
-    Holm-adjusted p-values for all comparisons but the primary one (``(policy, judge)`` or ``("a - b", judge)``)."""
+    """Every policy against SFT, and each ``(a, b)`` of ``versus`` as policy a against policy b, under every judge.
+    ``primary`` is ``(policy, judge)`` or ``("a - b", judge)``; the secondary endpoints' p-values are Holm-adjusted
+    as one family (``secondary_pvalues``), ``secondary`` naming the further comparisons in it."""
     hashes = sorted(
         json.loads(line)["prompt_hash"] for line in (sft_run / "generations.jsonl").read_text().splitlines()
     )
@@ -130,14 +134,23 @@ def compare(
         },
         "primary": {"policy": primary[0], "judge": primary[1]},
     }
-    secondary = {
-        f"{name}/{j}": v["judges"][j]["p_value"]
-        for name, v in table["policies"].items()
-        for j in judges
-        if (name, j) != primary
-    }
-    table["holm_adjusted_p"] = holm(secondary) if secondary else {}
+    table["secondary_p"] = secondary_pvalues(table, judges, primary, secondary)
+    table["holm_adjusted_p"] = holm(table["secondary_p"])
     return table
+
+
+def secondary_pvalues(table: dict, judges: list[str], primary: tuple[str, str], also: Sequence[str]) -> dict:
+    """The family of pre-registered secondary endpoints (REPORT.md §3.1, §3.2), each with its sign-flip p-value:
+    the primary comparison under every other judge, its length-controlled gain and its greedy win rate under the
+    primary judge, and each comparison named in ``also`` under the primary judge. The rest of the table is
+    descriptive: cross-judging every run, ablations."""
+    name, judge = primary
+    ours = table["policies"][name]["judges"]
+    family = {f"{name}/{j}": ours[j]["p_value"] for j in judges if j != judge}
+    family[f"{name}/{judge} length-controlled"] = ours[judge]["length_controlled_p_value"]
+    family[f"{name}/{judge} greedy win rate"] = ours[judge]["greedy_win_p_value"]
+    family.update({f"{other}/{judge}": table["policies"][other]["judges"][judge]["p_value"] for other in also})
+    return family
 
 
 def markdown(table: dict) -> str:
@@ -156,7 +169,14 @@ def markdown(table: dict) -> str:
                 f"{fmt(r['ci95_t_over_seeds'])} | {num(r['gain_reference_std'])} | {r['length_controlled_gain']:+.3g} "
                 f"{fmt(r['length_controlled_ci95'])} | {r['greedy_win_rate']:.3f} |"
             )
-    return "\n".join(lines) + "\n\n" + behaviour_markdown(table)
+    return "\n".join(lines) + "\n\n" + secondary_markdown(table) + "\n\n" + behaviour_markdown(table)
+
+
+def secondary_markdown(table: dict) -> str:
+    lines = ["| secondary endpoint (one Holm family) | p (sign-flip, per prompt) | Holm-adjusted p |", "|---|---|---|"]
+    for name, p in table["secondary_p"].items():
+        lines.append(f"| {name} | {p:.4f} | {table['holm_adjusted_p'][name]:.4f} |")
+    return "\n".join(lines)
 
 
 def behaviour_markdown(table: dict) -> str:
