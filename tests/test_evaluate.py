@@ -134,6 +134,12 @@ def test_pairs_and_probe(study, tiny_model, scalar_rm, distribution_rm, tmp_path
     main(["pairs", "--rm", scalar_rm, "--pairs", study["data"], "--splits", study["splits"], "--max-prompts", "3",
           "--out", str(subset)])  # fmt: skip
     assert json.loads(subset.read_text())["n_prompts"] == 3 and json.loads(subset.read_text())["n_pairs"] == 6
+    assert report["pairs_dropped_for_length"] == 0
+    short = tmp_path / "short.json"  # too short for some responses: the pairs dropped are counted
+    main(["pairs", "--rm", scalar_rm, "--pairs", study["data"], "--splits", study["splits"], "--roles", "test",
+          "--max-length", "60", "--out", str(short)])  # fmt: skip
+    counted = json.loads(short.read_text())
+    assert counted["pairs_dropped_for_length"] + counted["n_pairs"] == 16 and 0 < counted["n_pairs"] < 16
     assert 0 <= report["accuracy"]["mean"] <= 1 and 0 <= report["length_baseline"]["mean"] <= 1
     gens = tmp_path / "sft/generations.jsonl"
     generate(study, tiny_model, gens)

@@ -72,7 +72,7 @@ rm_eval() {  # each RM on the held-out substitute pairs, the human pairs, and th
     [[ -f $R/${rm}_test_pairs.json ]] || python evaluate.py pairs --rm "$ART/$rm/export" --pairs "$DATA" \
       --splits splits/prefmix.json --roles test --max-prompts 80 --max-length 1024 --out $R/${rm}_test_pairs.json
     [[ -f $R/${rm}_human_pairs.json ]] || python evaluate.py pairs --rm "$ART/$rm/export" \
-      --pairs ../shared/data/human_pairs.jsonl.gz --max-length 1024 --out $R/${rm}_human_pairs.json
+      --pairs ../shared/data/human_pairs.jsonl.gz --max-length 3072 --out $R/${rm}_human_pairs.json
   done
 }
 

@@ -39,7 +39,7 @@ rm_eval() {  # as the Level-1 RMs, on the same pairs and probe; plus calibration
       --splits splits/prefmix.json --roles test --max-prompts 80 --max-length 1024 --rating-range 1 10 \
       --out $R/${rm}_test_pairs.json
     [[ -f $R/${rm}_human_pairs.json ]] || python evaluate.py pairs --rm "$ART/$rm/export" \
-      --pairs ../shared/data/human_pairs.jsonl.gz --max-length 1024 --out $R/${rm}_human_pairs.json
+      --pairs ../shared/data/human_pairs.jsonl.gz --max-length 3072 --out $R/${rm}_human_pairs.json
     [[ -f $R/${rm}_probe.json ]] || python evaluate.py probe --rm "$ART/$rm/export" \
       --generations "$EVAL/sft/generations.jsonl" --probe ../shared/data/probes/null_model_response.txt \
       --out $R/${rm}_probe.json

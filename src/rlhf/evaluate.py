@@ -243,6 +243,7 @@ def run_pairs(args) -> None:
     rm = load_reward_model(args.rm, tokenizer.pad_token_id).eval()
     rows = select_rows(args.pairs, args.splits, args.roles, args.sources)
     items = encode_pairs(tokenizer, rows, args.max_length, name=args.pairs)
+    dropped = len(rows) - len(items)  # too long for max_length even with the user text cut (encode_pairs says why)
     if args.max_prompts:  # a subset fixed by the prompts' hashes, unrelated to their content
         kept = set(sorted({i["prompt_hash"] for i in items})[: args.max_prompts])
         items = [i for i in items if i["prompt_hash"] in kept]
@@ -260,6 +261,8 @@ def run_pairs(args) -> None:
         "rm": args.rm,
         "pairs": args.pairs,
         "roles": args.roles if args.splits else None,
+        "max_length": args.max_length,
+        "pairs_dropped_for_length": dropped,
         "n_pairs": n,
         "n_prompts": len(set(clusters)),
         "accuracy": {"mean": agree.mean().item(), "ci95": cluster_bootstrap_ci(agree, clusters)},
@@ -270,7 +273,7 @@ def run_pairs(args) -> None:
         report["distribution"] = distribution_report(outputs[:n], outputs[n:], *ratings, args.rating_range)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(report, indent=1))
-    print(json.dumps({k: report[k] for k in ("n_pairs", "accuracy", "length_baseline")}))
+    print(json.dumps({k: report[k] for k in ("n_pairs", "pairs_dropped_for_length", "accuracy", "length_baseline")}))
 
 
 def distribution_report(
