@@ -119,7 +119,8 @@ def write_study(tmp_path, rms: list[str], policies: dict[str, tuple[int, dict]],
         (art / name / "export").mkdir()
         (art / name / "export" / "training.json").write_text(json.dumps({"pairs_trained": 2000}))
         (art / name / "export" / "model.safetensors").write_bytes(b"weights")
-        pairs = {"accuracy": {"mean": 0.7, "ci95": [0.6, 0.8]}, "n_pairs": 500, "length_baseline": {"mean": 0.8}}
+        pairs = {"accuracy": {"mean": 0.7, "ci95": [0.6, 0.8]}, "n_pairs": 500,
+                 "length_baseline": {"mean": 0.8, "ci95": [0.7, 0.9]}}  # fmt: skip
         if dist:
             pairs["distribution"] = {"ece_p_win": 0.05, "score_std_mean": 1.5}
         for kind in ("test", "human"):
@@ -163,6 +164,10 @@ def test_level1_summary_holds_the_issue_fields(tmp_path):
     assert reinforce["compute_hours"] == [0.0, 0.0] and "cores" in result["hardware"]  # no events logged here
     assert {"judge", "gain", "gain_sft_std", "ci95", "method"} <= result["primary"].keys()
     assert result["secondary"]["x/rm_a"] == {"p": 0.01, "holm_adjusted_p": 0.02}
+    tables = summary.markdown(result)
+    assert "| A | 2,000 | 0.700 [0.600, 0.800] (n=500) | 0.800 [0.700, 0.900] |" in tables
+    assert "gain +0.300 [+0.100, +0.500]" in tables and "**beats SFT**" in tables
+    assert "| x/rm_a | 0.0100 | 0.0200 |" in tables
 
 
 def test_compute_hours_leave_out_the_breaks_between_sessions(tmp_path):
@@ -227,6 +232,7 @@ def test_level2_summary_holds_the_issue_fields(tmp_path):
     assert (primary["comparison"], primary["judge"], primary["gain"]) == ("mean - scalar", "rm_b", -0.1)
     assert primary["decision"] == "worse than the Level-1 policy"  # the whole interval lies below 0
     assert {"ci95", "method"} <= primary.keys() and result["test_prompts"] == 160
+    assert "| dist_pairwise_only | 2,000 |" in summary.markdown(result)
 
 
 examples = load_script("scripts/report/examples.py")

@@ -6,6 +6,7 @@ python scripts/report/summary.py level1 --results results/level1 --artifacts $RL
     --out results/level1/summary.json
 python scripts/report/summary.py level2 --results results/level2 --artifacts $RLHF_ARTIFACTS --model $MODEL \
     --out results/level2/summary.json
+Each also writes its tables for REPORT.md beside it (summary.md).
 """
 
 import argparse
@@ -202,6 +203,36 @@ def level2(results: str, artifacts: str, model_file: str | None, splits: str) ->
     }
 
 
+def markdown(summary: dict) -> str:
+    """The summary's tables for REPORT.md: the RMs as judged, the primary endpoint, the secondary family."""
+    interval = lambda a: f"{a['mean']:.3f} [{a['ci95'][0]:.3f}, {a['ci95'][1]:.3f}]"  # noqa: E731
+    lines = [
+        "| RM | pairs trained | held-out pairs: accuracy [95% CI] | length baseline | human pairs: accuracy [95% CI] "
+        "| length baseline | garbage answer beats SFT's |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name, rm in summary["rm"].items():
+        test, human, baseline = rm["val_accuracy"], rm["human_accuracy"], rm["length_baseline"]
+        probe = rm["probe_beats_sft_answer"]
+        lines.append(
+            f"| {name} | {rm['pairs_trained']:,} | {interval(test)} (n={test['n']}) | {interval(baseline['test'])} "
+            f"| {interval(human)} (n={human['n']}) | {interval(baseline['human'])} | {probe:.3f} |"
+        )
+    primary = summary["primary"]
+    low, high = primary["ci95"]
+    lines += [
+        "",
+        f"**Primary endpoint** ({primary['comparison']}, judge {primary['judge']}): gain {primary['gain']:+.3f} "
+        f"[{low:+.3f}, {high:+.3f}] ({primary['gain_sft_std']:+.3f} SFT standard deviations; {primary['method']}): "
+        f"**{primary['decision']}**.",
+        "",
+        "| secondary endpoint (one Holm family) | p | Holm-adjusted p |",
+        "|---|---|---|",
+        *(f"| {k} | {v['p']:.4f} | {v['holm_adjusted_p']:.4f} |" for k, v in summary["secondary"].items()),
+    ]
+    return "\n".join(lines) + "\n"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("level", choices=["level1", "level2"])
@@ -214,7 +245,9 @@ def main() -> None:
     summary = {"level1": level1, "level2": level2}[args.level](args.results, args.artifacts, args.model, args.splits)
     with open(args.out, "w") as f:
         json.dump(summary, f, indent=2)
-    print(json.dumps(summary["primary"], indent=2))
+    with open(os.path.splitext(args.out)[0] + ".md", "w") as f:
+        f.write(markdown(summary))
+    print(markdown(summary))
 
 
 if __name__ == "__main__":
