@@ -144,7 +144,8 @@ def judged(gain: float, ci: list[float]) -> dict:
 def test_level1_summary_holds_the_issue_fields(tmp_path):
     compare = {"primary": {"policy": "reinforce", "judge": "rm_b"},
                "policies": {"reinforce": {"runs": ["/eval/l1_seed0", "/eval/l1_seed1/"],
-                                          "judges": {"rm_b": judged(0.3, [0.1, 0.5])}}}}  # fmt: skip
+                                          "judges": {"rm_b": judged(0.3, [0.1, 0.5]),
+                                                     "rm_a": judged(1.2, [0.8, 1.6])}}}}  # fmt: skip
     policies = {"l1_seed0": (0, REINFORCE), "l1_seed1": (1, REINFORCE)}
     art, res, splits = write_study(tmp_path, ["rm_a", "rm_b"], policies, compare)
     write_scalars(res / "training_scalars.csv", {"l1_seed0": {"train/reward": [0.0] * 150}})
@@ -164,10 +165,12 @@ def test_level1_summary_holds_the_issue_fields(tmp_path):
     assert reinforce["compute_hours"] == [0.0, 0.0] and "cores" in result["hardware"]  # no events logged here
     assert {"judge", "gain", "gain_sft_std", "ci95", "method"} <= result["primary"].keys()
     assert result["secondary"]["x/rm_a"] == {"p": 0.01, "holm_adjusted_p": 0.02}
+    assert result["judge_change"]["surviving_share"] == pytest.approx(0.25)  # 0.15 of 0.6 SFT std survive
     tables = summary.markdown(result)
     assert "| A | 2,000 | 0.700 [0.600, 0.800] (n=500) | 0.800 [0.700, 0.900] |" in tables
     assert "gain +0.300 [+0.100, +0.500]" in tables and "**beats SFT**" in tables
     assert "| x/rm_a | 0.0100 | 0.0200 |" in tables
+    assert "+0.600 SFT standard deviations under rm_a (the training RM) and +0.150 under rm_b" in tables
 
 
 def test_compute_hours_leave_out_the_breaks_between_sessions(tmp_path):

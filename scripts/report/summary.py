@@ -131,6 +131,21 @@ def primary_entry(compare: dict, method: str, better: str, worse: str) -> dict:
     }
 
 
+def judge_change(compare: dict, training_judge: str = "rm_a") -> dict:
+    """How much of the gain the training RM sees survives the change to the independent judge, both in units of
+    each judge's SFT score standard deviation (so RMs of different scales compare)."""
+    primary = compare["primary"]
+    judges = compare["policies"][primary["policy"]]["judges"]
+    seen, independent = judges[training_judge]["gain_reference_std"], judges[primary["judge"]]["gain_reference_std"]
+    return {
+        "training_judge": training_judge,
+        "independent_judge": primary["judge"],
+        "training_gain_sft_std": seen,
+        "independent_gain_sft_std": independent,
+        "surviving_share": independent / seen if seen else None,
+    }
+
+
 def secondary_entry(compare: dict) -> dict:
     """The secondary endpoints' family (rlhf.compare.secondary_pvalues) with raw and Holm-adjusted p-values."""
     return {k: {"p": p, "holm_adjusted_p": compare["holm_adjusted_p"][k]} for k, p in compare["secondary_p"].items()}
@@ -169,6 +184,7 @@ def level1(results: str, artifacts: str, model_file: str | None, splits: str) ->
         },
         "test_prompts": compare["policies"][primary["policy"]]["judges"][primary["judge"]]["prompts"],
         "primary": {**primary_entry(compare, method, "beats SFT", "worse than SFT"), "policy": primary["policy"]},
+        "judge_change": judge_change(compare),
         "secondary": secondary_entry(compare),
         **provenance(model_file, splits, ["test_compare.json", "dev_budget.json", "dev_lr.json", "rm_*.json"]),
     }
@@ -226,11 +242,24 @@ def markdown(summary: dict) -> str:
         f"[{low:+.3f}, {high:+.3f}] ({primary['gain_sft_std']:+.3f} SFT standard deviations; {primary['method']}): "
         f"**{primary['decision']}**.",
         "",
+        *judge_change_markdown(summary.get("judge_change")),
         "| secondary endpoint (one Holm family) | p | Holm-adjusted p |",
         "|---|---|---|",
         *(f"| {k} | {v['p']:.4f} | {v['holm_adjusted_p']:.4f} |" for k, v in summary["secondary"].items()),
     ]
     return "\n".join(lines) + "\n"
+
+
+def judge_change_markdown(change: dict | None) -> list[str]:
+    if change is None:
+        return []
+    share = "n/a" if change["surviving_share"] is None else f"{change['surviving_share']:.2f}"
+    return [
+        f"**Change of judge:** the gain is {change['training_gain_sft_std']:+.3f} SFT standard deviations under "
+        f"{change['training_judge']} (the training RM) and {change['independent_gain_sft_std']:+.3f} under "
+        f"{change['independent_judge']}: a share of {share} survives.",
+        "",
+    ]
 
 
 def main() -> None:
