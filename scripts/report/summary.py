@@ -20,6 +20,8 @@ import torch
 import yaml
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
+from rlhf.compare import secondary_markdown
+
 FUNCTIONAL_ARGS = ("reward_functional", "risk_lambda")
 HIERARCHICAL = "95% hierarchical bootstrap over seeds, then prompts (rlhf.stats)"
 
@@ -243,9 +245,10 @@ def markdown(summary: dict) -> str:
         f"**{primary['decision']}**.",
         "",
         *judge_change_markdown(summary.get("judge_change")),
-        "| secondary endpoint (one Holm family) | p | Holm-adjusted p |",
-        "|---|---|---|",
-        *(f"| {k} | {v['p']:.4f} | {v['holm_adjusted_p']:.4f} |" for k, v in summary["secondary"].items()),
+        secondary_markdown(
+            {k: v["p"] for k, v in summary["secondary"].items()},
+            {k: v["holm_adjusted_p"] for k, v in summary["secondary"].items()},
+        ),
     ]
     return "\n".join(lines) + "\n"
 

@@ -169,13 +169,14 @@ def markdown(table: dict) -> str:
                 f"{fmt(r['ci95_t_over_seeds'])} | {num(r['gain_reference_std'])} | {r['length_controlled_gain']:+.3g} "
                 f"{fmt(r['length_controlled_ci95'])} | {r['greedy_win_rate']:.3f} |"
             )
-    return "\n".join(lines) + "\n\n" + secondary_markdown(table) + "\n\n" + behaviour_markdown(table)
+    secondary = secondary_markdown(table["secondary_p"], table["holm_adjusted_p"])
+    return "\n".join(lines) + "\n\n" + secondary + "\n\n" + behaviour_markdown(table)
 
 
-def secondary_markdown(table: dict) -> str:
+def secondary_markdown(pvalues: dict[str, float], adjusted: dict[str, float]) -> str:
+    """The secondary family as a table: each endpoint's sign-flip p-value and its Holm-adjusted p-value."""
     lines = ["| secondary endpoint (one Holm family) | p (sign-flip, per prompt) | Holm-adjusted p |", "|---|---|---|"]
-    for name, p in table["secondary_p"].items():
-        lines.append(f"| {name} | {p:.4f} | {table['holm_adjusted_p'][name]:.4f} |")
+    lines += [f"| {name} | {p:.4f} | {adjusted[name]:.4f} |" for name, p in pvalues.items()]
     return "\n".join(lines)
 
 
