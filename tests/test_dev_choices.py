@@ -22,6 +22,7 @@ def test_budget_is_the_smallest_with_half_finished(tmp_path):
     result = dev_choices.choose_budget(str(path))
     assert result["finished_share"] == {128: 0.4, 192: 0.6, 256: 0.7}
     assert result["chosen"] == 192 and not result["none_passed"]
+    assert "| 192 | 0.600 |" in dev_choices.budget_markdown(result)
 
 
 def write_run(root, name: str, lr: float, kl: float, policy: list[dict], sft: list[dict]) -> str:
@@ -57,6 +58,10 @@ def test_lr_is_the_largest_that_keeps_kl_and_behaviour(tmp_path):
     assert result["runs"][runs[1]]["behaviour"]["unfinished"]["policy"] == pytest.approx(0.55)
     assert result["chosen_lr"] == 3e-6 and result["beta"] == 0.05
     assert result["runs"][runs[0]]["step"] == 40  # the last dev check, not the first
+    table = dev_choices.lr_markdown(result).splitlines()
+    assert [row.split("|")[1].strip() for row in table[2:5]] == ["1e-06", "3e-06", "1e-05"]
+    assert [row.split("|")[-2].strip() for row in table[2:5]] == ["yes", "yes", "no"]
+    assert "| 1.00 / 0.00 |" in table[4] and table[-1] == "Chosen: lr 3e-06, beta 0.05."
 
 
 def test_lr_none_passing_says_so(tmp_path):

@@ -3,10 +3,11 @@
 budget: the smallest of {128, 192, 256} new tokens at which >= 50% of SFT's sampled responses to the dev prompts
     finish. Read from one SFT generation at the largest budget: a response that ends within b tokens there is the
     response a b-token run samples (same prompts, batches and random stream: the first b tokens are identical).
-      python scripts/study/dev_choices.py budget $RLHF_ARTIFACTS/dev/sft_256.jsonl --out results/level1/dev_budget.json
+      python scripts/study/dev_choices.py budget $RLHF_ARTIFACTS/dev/sft_256/generations.jsonl --out results/level1/dev_budget.json
 lr: the largest of {1e-6, 3e-6, 1e-5} whose dev KL at the final dev check stays <= 10 nats with no rise in the
     unfinished or repetitive share over SFT's (a rise: the per-prompt difference's 95% bootstrap interval above 0);
     beta = 0.05 unless no lr passes (then 0.1, and the runs are redone).
+Each writes its JSON and, beside it, the Markdown table REPORT.md shows.
       python scripts/study/dev_choices.py lr $RLHF_ARTIFACTS/dev_lr1e-6 $RLHF_ARTIFACTS/dev_lr3e-6 ... \
           --out results/level1/dev_lr.json
 """
@@ -115,6 +116,34 @@ def check_hparams(run_dir: str) -> dict:
     return {"lr": float(model["lr"]), "beta": float(model["beta"])}
 
 
+def budget_markdown(result: dict) -> str:
+    lines = ["| new tokens | SFT sampled dev responses finished within them |", "|---|---|"]
+    lines += [f"| {b} | {share:.3f} |" for b, share in result["finished_share"].items()]
+    lines.append(f"\nChosen: {result['chosen']} new tokens ({result['sampled_responses']} responses"
+                 f"{'; none passed the rule' if result['none_passed'] else ''}).")  # fmt: skip
+    return "\n".join(lines) + "\n"
+
+
+def lr_markdown(result: dict) -> str:
+    """One row per run: what the rule read (dev KL; the unfinished and repetitive shares, policy vs SFT, with the
+    interval of their difference) and the RM gain it did not read (raw training-RM score, monitoring only)."""
+    lines = [
+        "| lr | beta | step | dev KL (nats) | unfinished: policy / SFT [95% CI of difference] "
+        "| repetitive: policy / SFT | RM gain over SFT [95% CI] | passes |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in sorted(result["runs"].values(), key=lambda r: r["lr"]):
+        u, rep, gain = r["behaviour"]["unfinished"], r["behaviour"]["repetitive"], r["dev_reward_gain"]
+        lines.append(
+            f"| {r['lr']:g} | {r['beta']:g} | {r['step']} | {r['dev_kl']:.2f} "
+            f"| {u['policy']:.2f} / {u['sft']:.2f} [{u['difference_ci95'][0]:+.2f}, {u['difference_ci95'][1]:+.2f}] "
+            f"| {rep['policy']:.2f} / {rep['sft']:.2f} "
+            f"| {gain['mean']:+.2f} [{gain['ci95'][0]:+.2f}, {gain['ci95'][1]:+.2f}] | {'yes' if r['passes'] else 'no'} |"
+        )
+    lines.append(f"\nChosen: lr {result['chosen_lr']}, beta {result['beta']}.")
+    return "\n".join(lines) + "\n"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="what", required=True)
@@ -129,6 +158,8 @@ def main() -> None:
     os.makedirs(os.path.dirname(args.out) or ".", exist_ok=True)
     with open(args.out, "w") as f:
         json.dump(result, f, indent=2)
+    with open(os.path.splitext(args.out)[0] + ".md", "w") as f:  # the table for REPORT.md
+        f.write(budget_markdown(result) if args.what == "budget" else lr_markdown(result))
     print(json.dumps({k: v for k, v in result.items() if k != "runs"}, indent=2))
 
 

@@ -45,6 +45,7 @@ lr() {  # the learning rate: one 40-step run per candidate against RM_A, checked
     python scripts/study/dev_choices.py lr "${runs[@]}" --out "$R/dev_lr_beta$beta.json"
     if [[ $(chosen "dev_lr_beta$beta.json" chosen_lr) != None ]]; then
       cp "$R/dev_lr_beta$beta.json" $R/dev_lr.json
+      cp "$R/dev_lr_beta$beta.md" $R/dev_lr.md
       return
     fi
   done
