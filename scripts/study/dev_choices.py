@@ -3,7 +3,8 @@
 budget: the smallest of {128, 192, 256} new tokens at which >= 50% of SFT's sampled responses to the dev prompts
     finish. Read from one SFT generation at the largest budget: a response that ends within b tokens there is the
     response a b-token run samples (same prompts, batches and random stream: the first b tokens are identical).
-      python scripts/study/dev_choices.py budget $RLHF_ARTIFACTS/dev/sft_256/generations.jsonl --out results/level1/dev_budget.json
+      python scripts/study/dev_choices.py budget $RLHF_ARTIFACTS/dev/sft_256/generations.jsonl \
+          --out results/level1/dev_budget.json
 lr: the largest of {1e-6, 3e-6, 1e-5} whose dev KL at the final dev check stays <= 10 nats with no rise in the
     unfinished or repetitive share over SFT's (a rise: the per-prompt difference's 95% bootstrap interval above 0);
     beta = 0.05 unless no lr passes (then 0.1, and the runs are redone).
@@ -134,11 +135,12 @@ def lr_markdown(result: dict) -> str:
     ]
     for r in sorted(result["runs"].values(), key=lambda r: r["lr"]):
         u, rep, gain = r["behaviour"]["unfinished"], r["behaviour"]["repetitive"], r["dev_reward_gain"]
+        passes = "yes" if r["passes"] else "no"
         lines.append(
             f"| {r['lr']:g} | {r['beta']:g} | {r['step']} | {r['dev_kl']:.2f} "
             f"| {u['policy']:.2f} / {u['sft']:.2f} [{u['difference_ci95'][0]:+.2f}, {u['difference_ci95'][1]:+.2f}] "
             f"| {rep['policy']:.2f} / {rep['sft']:.2f} "
-            f"| {gain['mean']:+.2f} [{gain['ci95'][0]:+.2f}, {gain['ci95'][1]:+.2f}] | {'yes' if r['passes'] else 'no'} |"
+            f"| {gain['mean']:+.2f} [{gain['ci95'][0]:+.2f}, {gain['ci95'][1]:+.2f}] | {passes} |"
         )
     lines.append(f"\nChosen: lr {result['chosen_lr']}, beta {result['beta']}.")
     return "\n".join(lines) + "\n"
