@@ -4,7 +4,8 @@
 # command continues across sessions. Heavy stages run one at a time.
 #   bash scripts/study/level1.sh                 # every stage still to do
 #   bash scripts/study/level1.sh budget rm_a     # named stages, in this order:
-#                                                # budget rm_a lr rm_b policies ablation rm_eval test_eval summary
+#                                                # budget rm_a lr rm_b policies rm_eval test_eval ablation
+#                                                # ablation_eval summary
 # Paths: scripts/study/env.sh (big outputs under $RLHF_ARTIFACTS); small results under results/level1/.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -77,25 +78,38 @@ rm_eval() {  # each RM on the held-out substitute pairs, the human pairs, and th
   done
 }
 
-test_eval() {
+test_eval() {  # SFT and the three seeds on the test prompts, once; the primary endpoint (before the ablation trains)
   generate_test sft "$MODEL" rm_a rm_b
   for rm in rm_a rm_b; do
     [[ -f $R/${rm}_probe.json ]] || python evaluate.py probe --rm "$ART/$rm/export" \
       --generations "$EVAL/sft/generations.jsonl" --probe ../shared/data/probes/null_model_response.txt \
       --out $R/${rm}_probe.json
   done
-  local main=() none=()
   for seed in "${SEEDS[@]}"; do
     generate_test "l1_seed$seed" "$ART/l1_seed$seed/policy" rm_a rm_b
-    main+=("$EVAL/l1_seed$seed")
   done
+  test_table
+}
+
+ablation_eval() {  # the no-baseline policies on the same prompts; the table again, with them (same primary numbers)
   for seed in "${ABLATION_SEEDS[@]}"; do
     generate_test "l1_nobaseline_seed$seed" "$ART/l1_nobaseline_seed$seed/policy" rm_a rm_b
-    none+=("$EVAL/l1_nobaseline_seed$seed")
   done
-  python evaluate.py compare --sft "$EVAL/sft" --policy "reinforce=$(IFS=,; echo "${main[*]}")" \
-    --policy "no_baseline=$(IFS=,; echo "${none[*]}")" --judges rm_b rm_a length --primary reinforce/rm_b \
-    --out $R/test_compare.json
+  test_table "no_baseline=$(runs l1_nobaseline_seed "${ABLATION_SEEDS[@]}")"
+}
+
+runs() {  # runs PREFIX SEED...: the comma-separated evaluation directories of a policy's seeds
+  local prefix=$1 seed out=()
+  shift
+  for seed in "$@"; do out+=("$EVAL/$prefix$seed"); done
+  (IFS=,; echo "${out[*]}")
+}
+
+test_table() {  # test_table [NAME=RUNS ...]: the test table, REINFORCE (seeds 0-2) and any other policies against SFT
+  local extra=() spec
+  for spec in "$@"; do extra+=(--policy "$spec"); done
+  python evaluate.py compare --sft "$EVAL/sft" --policy "reinforce=$(runs l1_seed "${SEEDS[@]}")" "${extra[@]}" \
+    --judges rm_b rm_a length --primary reinforce/rm_b --out $R/test_compare.json
 }
 
 summary() {
@@ -112,7 +126,7 @@ summary() {
 }
 
 stages=("$@")
-[[ ${#stages[@]} -gt 0 ]] || stages=(budget rm_a lr rm_b policies ablation rm_eval test_eval summary)
+[[ ${#stages[@]} -gt 0 ]] || stages=(budget rm_a lr rm_b policies rm_eval test_eval ablation ablation_eval summary)
 for stage in "${stages[@]}"; do
   echo "== level 1: $stage ($(date -u +%H:%M))"
   "$stage"
