@@ -1,0 +1,87 @@
+"""The study drivers (scripts/study/level1.sh, level2.sh) run every stage, in order, under `set -euo pipefail`, with
+`python` replaced by a stub that records its arguments: the wiring of hours of compute (which run gets which RM and
+hyperparameters, what is generated and compared when), not the computations, which have their own tests."""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+STUB = """#!/usr/bin/env bash
+if [[ $1 == -c ]]; then exec "$REAL_PYTHON" "$@"; fi  # the drivers' one-line JSON reads (chosen) run for real
+printf '%s\\n' "$*" >> "$CALLS"
+"""
+
+
+def run_driver(tmp_path: Path, driver: str, *stages: str) -> list[str]:
+    """Run a copy of the driver with nothing done yet but the dev choices (the committed ones); its python calls."""
+    repo, bin_dir, calls = tmp_path / "repo", tmp_path / "bin", tmp_path / "calls.txt"
+    shutil.copytree(ROOT / "scripts" / "study", repo / "scripts" / "study")
+    (repo / "results" / "level1").mkdir(parents=True)
+    for name in ("dev_budget.json", "dev_lr.json"):
+        shutil.copy(ROOT / "results" / "level1" / name, repo / "results" / "level1" / name)
+    bin_dir.mkdir()
+    (bin_dir / "python").write_text(STUB)
+    (bin_dir / "python").chmod(0o755)
+    env = {
+        **os.environ,
+        "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+        "REAL_PYTHON": sys.executable,
+        "CALLS": str(calls),
+        "RLHF_ARTIFACTS": str(tmp_path / "art"),
+    }
+    subprocess.run(["bash", f"scripts/study/{driver}", *stages], cwd=repo, env=env, check=True, capture_output=True)
+    return calls.read_text().splitlines()
+
+
+def trained(calls: list[str]) -> list[str]:
+    """The names of the runs `cli.py fit` trained, in order."""
+    return [re.search(r"--trainer\.logger\.init_args\.name=(\S+)", c)[1] for c in calls if c.startswith("cli.py fit")]
+
+
+def fit_of(calls: list[str], name: str) -> str:
+    return next(c for c in calls if c.startswith("cli.py fit") and f"init_args.name={name} " in c)
+
+
+def generated(calls: list[str]) -> list[str]:
+    return [re.search(r"--out \S+/eval/(\S+)/generations\.jsonl", c)[1] for c in calls if "evaluate.py generate" in c]
+
+
+def test_level1_runs_every_stage_in_order_with_the_dev_choices(tmp_path):
+    calls = run_driver(tmp_path, "level1.sh")
+    seeds = ["l1_seed0", "l1_seed1", "l1_seed2"]
+    ablation = ["l1_nobaseline_seed0", "l1_nobaseline_seed1"]
+    assert trained(calls) == ["rm_a", "rm_b", *seeds, *ablation]
+    assert "--data.train_roles=[rm_b]" in fit_of(calls, "rm_b")
+    for name in seeds + ablation:  # the choices of results/level1/dev_lr.json and dev_budget.json, against RM_A
+        fit = fit_of(calls, name)
+        assert "--model.init_args.lr=1e-06 --model.init_args.beta=0.05 --model.init_args.max_new_tokens=256" in fit
+        assert "/rm_a/export " in fit and f"--seed_everything={name[-1]} " in fit
+        assert ("--model.init_args.baseline=none" in fit) == (name in ablation)
+    assert generated(calls) == ["sft", *seeds, *ablation]  # each policy once on the test prompts
+    compares = [i for i, c in enumerate(calls) if c.startswith("evaluate.py compare")]
+    assert len(compares) == 2 and all("--primary reinforce/rm_b" in calls[i] for i in compares)
+    assert "no_baseline=" not in calls[compares[0]] and "no_baseline=" in calls[compares[1]]
+    first_ablation_fit = calls.index(fit_of(calls, ablation[0]))
+    assert compares[0] < first_ablation_fit < compares[1]  # the primary endpoint before the ablation trains
+    assert calls[-1].startswith("scripts/report/summary.py level1")
+
+
+def test_level2_trains_both_rms_and_functionals_and_compares_against_level1(tmp_path):
+    calls = run_driver(tmp_path, "level2.sh")
+    policies = [f"l2_{f}_seed{s}" for f in ("mean", "mean_minus_std") for s in range(3)]
+    assert trained(calls) == ["dist_a", "dist_a_pairwise", *policies]
+    assert "--model.init_args.entropy_weight=0 --model.init_args.rating_weight=0" in fit_of(calls, "dist_a_pairwise")
+    assert "rating_weight" not in fit_of(calls, "dist_a")
+    for name in policies:  # Level 1's hyperparameters, unchanged, against the distributional RM
+        fit = fit_of(calls, name)
+        assert "--model.init_args.lr=1e-06 --model.init_args.beta=0.05 --model.init_args.max_new_tokens=256" in fit
+        assert "/dist_a/export " in fit and f"--model.init_args.reward_functional={name[3:-6]} " in fit
+    judged = [c for c in calls if c.startswith("evaluate.py judge") and "/dist_a/export" in c]
+    assert len(judged) == 4 + len(policies)  # SFT, the Level-1 seeds and every Level-2 policy, by the new judge
+    (compare,) = [c for c in calls if c.startswith("evaluate.py compare")]
+    assert "--primary mean - scalar/rm_b --secondary mean_minus_std - scalar" in compare
+    assert calls[-1].startswith("scripts/report/summary.py level2")
