@@ -69,6 +69,7 @@ def test_lr_none_passing_says_so(tmp_path):
     runs = [write_run(tmp_path, "a", 1e-6, 11.0, sft, sft)]  # KL over the 10-nat budget
     result = dev_choices.choose_lr(runs)
     assert result["chosen_lr"] is None and result["beta"] is None
+    assert dev_choices.lr_markdown(result).endswith("No lr passed the rule.\n")
 
 
 def test_lr_without_a_dev_check_is_an_error(tmp_path):

@@ -8,9 +8,9 @@ budget: the smallest of {128, 192, 256} new tokens at which >= 50% of SFT's samp
 lr: the largest of {1e-6, 3e-6, 1e-5} whose dev KL at the final dev check stays <= 10 nats with no rise in the
     unfinished or repetitive share over SFT's (a rise: the per-prompt difference's 95% bootstrap interval above 0);
     beta = 0.05 unless no lr passes (then 0.1, and the runs are redone).
-Each writes its JSON and, beside it, the Markdown table REPORT.md shows.
       python scripts/study/dev_choices.py lr $RLHF_ARTIFACTS/dev_lr1e-6 $RLHF_ARTIFACTS/dev_lr3e-6 ... \
           --out results/level1/dev_lr.json
+Each writes its JSON and, beside it, the Markdown table REPORT.md shows.
 """
 
 import argparse
@@ -142,7 +142,8 @@ def lr_markdown(result: dict) -> str:
             f"| {rep['policy']:.2f} / {rep['sft']:.2f} "
             f"| {gain['mean']:+.2f} [{gain['ci95'][0]:+.2f}, {gain['ci95'][1]:+.2f}] | {passes} |"
         )
-    lines.append(f"\nChosen: lr {result['chosen_lr']}, beta {result['beta']}.")
+    chosen = result["chosen_lr"]
+    lines.append(f"\nChosen: lr {chosen:g}, beta {result['beta']:g}." if chosen else "\nNo lr passed the rule.")
     return "\n".join(lines) + "\n"
 
 
