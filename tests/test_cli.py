@@ -371,3 +371,41 @@ def test_study_overlays_run_as_the_drivers_run_them(tiny_model, scalar_rm, tmp_p
     check = json.loads(next((tmp_path / "logs").rglob("dev_step2.json")).read_text())
     assert check["prompts"] == len(alpaca("dev"))
     assert (tmp_path / "policy" / "config.json").exists()
+
+
+def test_level2_study_overlays_run_as_the_driver_runs_them(tiny_model, distribution_rm, tmp_path):
+    """The Level-2 compositions of scripts/study/level2.sh: the distributional RM (and its pairwise-only ablation)
+    as base + CONFIGS overlay + study overlay; REINFORCE against it with the risk-averse functional."""
+    pairs, splits = study_data(tmp_path)
+    common = [f"--data.path={pairs}", f"--data.tokenizer={tiny_model}", f"--data.splits={splits}",
+              "--trainer.enable_progress_bar=false"]  # fmt: skip
+    config = lambda *names: [a for n in names for a in ("--config", str(REPO / "configs" / n))]  # noqa: E731
+
+    rm_configs = config("reward_model.yaml", "distributional_reward_model.yaml", "study/reward_model_cpu.yaml")
+    for name, extra in [("dist", []), ("pairwise", ["--model.init_args.entropy_weight=0",
+                                                    "--model.init_args.rating_weight=0"])]:  # fmt: skip
+        cli = main(["fit", *rm_configs, *common, f"--trainer.logger.init_args.save_dir={tmp_path / name}",
+                    f"--model.init_args.model={tiny_model}", f"--model.init_args.export_dir={tmp_path / name / 'rm'}",
+                    "--model.init_args.rating_range=[1, 10]", *extra,
+                    "--trainer.limit_train_batches=8", "--trainer.limit_val_batches=1"])  # fmt: skip
+        hp = cli.model.hparams
+        assert type(cli.model).__name__ == "DistributionalRewardModule" and tuple(hp.rating_range) == (1, 10)
+        assert (hp.entropy_weight, hp.rating_weight) == ((0, 0) if extra else (0.01, 0.1))  # REPORT.md §3.2
+        assert cli.trainer.accumulate_grad_batches == 4 and cli.datamodule.hparams.max_length == 1024
+        training = json.loads((tmp_path / name / "rm" / "training.json").read_text())
+        assert (training["pairs_trained"], training["optimizer_steps"]) == (16, 2)
+        rm = load_reward_model(str(tmp_path / name / "rm"), pad_token_id=0)
+        ids = torch.tensor([[5, 6, 7]])
+        assert reward_logits(rm, ids, torch.ones_like(ids)).shape == (1, 10)
+
+    policy_configs = config("reinforce.yaml", "reinforce_distributional.yaml", "study/reinforce_cpu.yaml")
+    cli = main(["fit", *policy_configs, *common, f"--trainer.logger.init_args.save_dir={tmp_path / 'logs'}",
+                f"--model.init_args.policy={tiny_model}", f"--model.init_args.reward_model={distribution_rm}",
+                "--model.init_args.reward_functional=mean_minus_std",
+                f"--model.init_args.export_dir={tmp_path / 'policy'}", "--model.init_args.max_new_tokens=8",
+                "--model.init_args.standardization_batches=1", "--data.batch_size=4",
+                "--trainer.max_steps=2"])  # fmt: skip
+    assert cli.model.hparams.reward_functional == "mean_minus_std" and cli.trainer.max_steps == 2
+    metrics = cli.trainer.callback_metrics
+    assert {"train/rm_score_std", "train/rm_score_mean"} <= set(metrics)
+    assert (tmp_path / "policy" / "config.json").exists()
