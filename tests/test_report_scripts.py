@@ -299,3 +299,25 @@ def test_text_shift_refuses_runs_on_other_prompts(tmp_path):
         (tmp_path / run / "generations.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
     with pytest.raises(ValueError, match="different prompts"):
         text_shift.analyse(str(tmp_path), "sft", {"pol": ["pol"]})
+
+
+def test_same_steps_finds_the_first_step_where_runs_part(tmp_path):
+    from torch.utils.tensorboard import SummaryWriter
+
+    same_steps = load_script("scripts/report/same_steps.py")
+
+    def log(name: str, rewards: list[float], speed: float) -> str:
+        with SummaryWriter(str(tmp_path / name)) as writer:
+            for step, reward in enumerate(rewards):
+                writer.add_scalar("train/reward", reward, step)
+                writer.add_scalar("train/rollouts_per_s", speed, step)  # wall clock: differs, ignored
+        return str(tmp_path / name)
+
+    dev = log("dev", [0.5, 0.25, 0.125], speed=1.0)
+    longer = log("seed0", [0.5, 0.25, 0.125, 2.0], speed=2.0)
+    parted = log("other", [0.5, 0.3, 0.125], speed=1.0)
+    result = same_steps.same_steps(longer, dev)
+    assert (result["common_steps"], result["last_common_step"], result["identical"]) == (3, 2, True)
+    assert result["tags"] == ["train/reward"]
+    result = same_steps.same_steps(parted, dev)
+    assert not result["identical"] and result["first_differing_step"] == {"train/reward": 1}
