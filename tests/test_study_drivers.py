@@ -85,3 +85,39 @@ def test_level2_trains_both_rms_and_functionals_and_compares_against_level1(tmp_
     (compare,) = [c for c in calls if c.startswith("evaluate.py compare")]
     assert "--primary mean - scalar/rm_b --secondary mean_minus_std - scalar" in compare
     assert calls[-1].startswith("scripts/report/summary.py level2")
+
+
+KILLED_STUB = """#!/usr/bin/env bash
+printf '%s\\n' "$*" >> "$CALLS"
+n=$(wc -l < "$CALLS")
+mkdir -p "$RLHF_ARTIFACTS/run/logs/run/version_0/checkpoints" && touch "$_/last.ckpt"  # a checkpoint, then
+if (( n <= KILLS )); then exit 137; fi  # the kernel's SIGKILL for the first KILLS attempts
+exit "${LAST_EXIT:-0}"
+"""
+
+
+def run_stage(tmp_path: Path, kills: int, last_exit: int = 0) -> tuple[int, list[str]]:
+    """scripts/study/env.sh's run_stage with a python that is killed (exit 137) on its first ``kills`` calls."""
+    bin_dir, calls = tmp_path / "bin", tmp_path / "calls.txt"
+    bin_dir.mkdir(parents=True)
+    (bin_dir / "python").write_text(KILLED_STUB)
+    (bin_dir / "python").chmod(0o755)
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "CALLS": str(calls),
+           "RLHF_ARTIFACTS": str(tmp_path / "art"), "KILLS": str(kills), "LAST_EXIT": str(last_exit)}  # fmt: skip
+    script = "set -euo pipefail; source scripts/study/env.sh; run_stage run done.json base.yaml overlay.yaml --x=1"
+    result = subprocess.run(["bash", "-c", script], cwd=ROOT, env=env, capture_output=True, text=True)
+    return result.returncode, calls.read_text().splitlines()
+
+
+def test_a_killed_run_resumes_from_its_last_checkpoint(tmp_path):
+    status, calls = run_stage(tmp_path, kills=2)
+    assert status == 0 and len(calls) == 3
+    assert "--ckpt_path" not in calls[0]  # nothing to resume at first
+    assert all(f"--ckpt_path {tmp_path}/art/run/logs/run/version_0/checkpoints/last.ckpt --x=1" in c for c in calls[1:])
+
+
+def test_retries_are_bounded_and_only_for_a_kill(tmp_path):
+    status, calls = run_stage(tmp_path / "always", kills=99)
+    assert status == 137 and len(calls) == 4  # the first attempt and RETRIES=3 resumptions
+    status, calls = run_stage(tmp_path / "error", kills=0, last_exit=2)
+    assert status == 2 and len(calls) == 1  # a real error is not retried

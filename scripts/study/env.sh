@@ -14,6 +14,10 @@ PROMPTS=(--data "$DATA" --splits splits/prefmix.json --tokenizer "$TOKENIZER" --
 
 # run_stage NAME DONE BASE_CONFIG STUDY_OVERLAY [cli.py arguments]: skip the stage if $ART/NAME/DONE exists,
 # resume it from its last checkpoint if it has one, start it otherwise. Logs: $ART/NAME/logs/NAME/version_0.
+# A run killed by the kernel (exit 137: out of memory on this 24 GiB machine, REPORT.md §8) is resumed from its
+# last checkpoint, up to $RETRIES times; resuming is exact (the data order and the sampler's state are in the
+# checkpoint), so a retry costs only the steps since that checkpoint.
+RETRIES=${RETRIES:-3}
 run_stage() {
   local name=$1 done=$2 base=$3 overlay=$4
   shift 4
@@ -23,12 +27,18 @@ run_stage() {
     echo "$name: done ($out/$done)"
     return 0
   fi
-  local resume=() configs=(--config "$base")
-  if [[ -f $last ]]; then resume=(--ckpt_path "$last"); fi
+  local configs=(--config "$base") attempt status
   for c in ${CONFIGS:-}; do configs+=(--config "$c"); done
-  python cli.py fit "${configs[@]}" --config "$overlay" --data.tokenizer="$TOKENIZER" --data.path="$DATA" \
-    --trainer.logger.init_args.save_dir="$out/logs" --trainer.logger.init_args.name="$name" \
-    --trainer.logger.init_args.version=0 "${resume[@]}" "$@"
+  for ((attempt = 0; ; attempt++)); do
+    local resume=()
+    if [[ -f $last ]]; then resume=(--ckpt_path "$last"); fi
+    status=0
+    python cli.py fit "${configs[@]}" --config "$overlay" --data.tokenizer="$TOKENIZER" --data.path="$DATA" \
+      --trainer.logger.init_args.save_dir="$out/logs" --trainer.logger.init_args.name="$name" \
+      --trainer.logger.init_args.version=0 "${resume[@]}" "$@" || status=$?
+    if [[ $status != 137 || $attempt -ge $RETRIES ]]; then return $status; fi
+    echo "$name: killed (exit 137, out of memory?) at $(date -u +%H:%M); resuming from its last checkpoint" >&2
+  done
 }
 
 # chosen FILE KEY: a value the pre-registered dev rules wrote under results/level1 (scripts/study/dev_choices.py)
