@@ -321,3 +321,5 @@ def test_same_steps_finds_the_first_step_where_runs_part(tmp_path):
     assert result["tags"] == ["train/reward"]
     result = same_steps.same_steps(parted, dev)
     assert not result["identical"] and result["first_differing_step"] == {"train/reward": 1}
+    (events,) = (tmp_path / "dev").glob("events.out.tfevents.*")  # one event file of a log directory
+    assert same_steps.same_steps(str(events), dev)["identical"]

@@ -12,8 +12,14 @@ from tensorboard.backend.event_processing.event_accumulator import EventAccumula
 
 
 def scalars(log_dir: str) -> list[tuple[str, int, float]]:
+    """(tag, step, value) of every event file under ``log_dir`` (or of the one event file it names)."""
     rows = []
-    for events in sorted(glob.glob(os.path.join(log_dir, "**", "events.out.tfevents.*"), recursive=True)):
+    files = (
+        [log_dir]
+        if os.path.isfile(log_dir)
+        else glob.glob(os.path.join(log_dir, "**", "events.out.tfevents.*"), recursive=True)
+    )
+    for events in sorted(files):
         acc = EventAccumulator(events, size_guidance={"scalars": 0})
         acc.Reload()
         for tag in acc.Tags()["scalars"]:

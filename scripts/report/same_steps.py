@@ -4,6 +4,7 @@ seeded generator). Wall-clock scalars (``train/rollouts_per_s``) are left out.
 
 python scripts/report/same_steps.py $RLHF_ARTIFACTS/l1_seed0/logs $RLHF_ARTIFACTS/dev_lr1e-6/logs \
     --out results/level1/seed0_repeats_dev_lr.json
+python scripts/report/same_steps.py EVENTS_FILE_OF_THE_KILLED_PROCESS EVENTS_FILE_OF_ITS_RESUMPTION --out ...
 """
 
 import argparse
