@@ -32,7 +32,7 @@ def main() -> None:
     parser.add_argument("--logs", default="/tmp/profile_study_step")
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
-    code = Path(args.code).resolve()
+    code, args.out = Path(args.code).resolve(), os.path.abspath(args.out)
     sys.path[:0] = [str(code / "src"), str(code), str(HERE)]
     os.chdir(code)  # the configs' relative paths (splits/prefmix.json) are the checkout's
 

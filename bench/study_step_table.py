@@ -24,7 +24,7 @@ def main() -> None:
         + " | "
         + " | ".join(PHASES)
         + " | system s | page faults (M) | peak RSS GB |",
-        "|---" * (8 + len(PHASES)) + "|",
+        "|---" * (7 + len(PHASES)) + "|",
     ]
     for name in order:
         r = runs[name]
