@@ -26,7 +26,16 @@ from collections import defaultdict
 
 import lightning as L
 import torch
-from common import HFStepTimer, add_common_args, environment, seconds_per_step, table, timed_lightning_fit, write
+from common import (
+    HFStepTimer,
+    add_common_args,
+    environment,
+    seconds_per_step,
+    table,
+    timed_lightning_fit,
+    untrained_reward_model,
+    write,
+)
 from datasets import Dataset
 from lightning.pytorch.profilers import SimpleProfiler
 from torch.utils.data import DataLoader
@@ -195,10 +204,9 @@ def main() -> None:
         load_causal_lm(args.model).save_pretrained(args.policy_dir)
         load_tokenizer(args.tokenizer).save_pretrained(args.policy_dir)
     if args.reward_model is None:
-        args.reward_model = os.path.join(args.policy_dir, "untrained_rm")
-        if not os.path.exists(os.path.join(args.reward_model, "config.json")):
-            tokenizer = load_tokenizer(args.tokenizer)
-            load_reward_model(args.policy_dir, tokenizer.pad_token_id, head="scalar").save_pretrained(args.reward_model)
+        args.reward_model = untrained_reward_model(
+            args.policy_dir, args.tokenizer, os.path.join(args.policy_dir, "untrained_rm")
+        )
     chats = equal_length_prompts(
         args, load_tokenizer(args.tokenizer), args.completions * args.steps // SAMPLES_PER_PROMPT
     )

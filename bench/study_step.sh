@@ -1,25 +1,19 @@
 #!/usr/bin/env bash
 # The study's REINFORCE step, side by side in one run (nothing else may run meanwhile): the code before the rollout
 # and log-prob changes (commit BEFORE) against this checkout, each with glibc's malloc, then this checkout with
-# jemalloc and tcmalloc where installed (Debian: libjemalloc2, libgoogle-perftools4). ~15 minutes on 2 cores.
+# jemalloc and tcmalloc where installed (Debian: libjemalloc2, libtcmalloc-minimal4). ~15 minutes on 2 cores.
 #   bash bench/study_step.sh [BEFORE]      -> results/bench/study_step_*.json, results/bench/study_step.md
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/study/env.sh
+export RLHF_ARTIFACTS=$ART  # the untrained RM the step is scored with goes to $ART/bench (bench/common.py)
 BEFORE=${1:-1e7134e}
 OUT=results/bench
-RM=$ART/bench/untrained_rm  # an untrained scalar head on the SFT backbone: timing does not depend on its weights
-[[ -f $RM/config.json ]] || python -c "
-import sys, torch
-from rlhf.models import load_reward_model, load_tokenizer
-tokenizer = load_tokenizer(sys.argv[2]); torch.manual_seed(0)
-model = load_reward_model(sys.argv[1], tokenizer.pad_token_id, head='scalar')
-model.save_pretrained(sys.argv[3]); tokenizer.save_pretrained(sys.argv[3])" "$MODEL" "$TOKENIZER" "$RM"
 old=$ART/bench/code_$BEFORE
 [[ -d $old ]] || git worktree add --detach "$old" "$BEFORE"
 step() {  # step NAME CODE [LD_PRELOAD]
   LD_PRELOAD=${3:-} python bench/profile_study_step.py --code "$2" --model "$MODEL" --tokenizer "$(realpath "$TOKENIZER")" \
-    --data "$(realpath "$DATA")" --reward-model "$RM" --max-new-tokens "$(chosen dev_budget.json chosen)" \
+    --data "$(realpath "$DATA")" --max-new-tokens "$(chosen dev_budget.json chosen)" \
     --lr "$(chosen dev_lr.json chosen_lr)" --out "$OUT/study_step_$1.json"
 }
 step before "$old"
