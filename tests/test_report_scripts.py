@@ -176,16 +176,24 @@ def test_level1_summary_holds_the_issue_fields(tmp_path):
 def test_compute_hours_leave_out_the_breaks_between_sessions(tmp_path):
     from torch.utils.tensorboard import SummaryWriter
 
-    writer = SummaryWriter(str(tmp_path))
+    def log(walltimes, first_step):  # one process: one event file
+        writer = SummaryWriter(str(tmp_path))
+        for step, walltime in enumerate(walltimes, first_step):
+            writer.add_scalar("train/loss", 1.0, step, walltime=walltime)
+        writer.close()
+
     start = 1_800_000_000.0
-    # 2 h of logging every 10 min, a 5 h break (the session ended), then 1 h more; one 15-min gap (a validation).
-    resumed = start + 7200 + 18000
-    walltimes = [start + 600 * i for i in range(13)] + [resumed] + [resumed + 900 + 600 * i for i in range(7)]
-    for step, walltime in enumerate(walltimes):
-        writer.add_scalar("train/loss", 1.0, step, walltime=walltime)
-    writer.close()
-    assert summary.compute_hours(str(tmp_path)) == pytest.approx(2 + 0.25 + 1)
-    assert summary.compute_hours(str(tmp_path), max_gap_s=700) == pytest.approx(3)
+    # Process 1: 2 h of logging every 10 min with one 15-min gap (a validation) and one 30-min pause inside it.
+    first = [start + 600 * i for i in range(7)] + [start + 4500 + 600 * i for i in range(4)]
+    first += [first[-1] + 1800 + 600 * i for i in range(4)]
+    # Process 2 resumes 6 min after process 1's last event (a short break between sessions) and logs 1 h.
+    second = [first[-1] + 360 + 600 * i for i in range(7)]
+    log(first, 0)
+    log(second, len(first))
+    computed = (3600 + 900 + 1800 + 1800) / 3600 + 1
+    assert summary.compute_hours(str(tmp_path)) == pytest.approx(computed)
+    assert summary.compute_hours(str(tmp_path), max_gap_s=700) == pytest.approx(computed - 0.25)
+    assert summary.compute_hours(str(tmp_path), max_gap_s=3600) == pytest.approx(computed + 0.5)
 
 
 def test_model_hash_covers_a_directory_model_file_by_file(tmp_path):

@@ -54,16 +54,18 @@ def run_config(artifacts: str, name: str) -> dict:
 
 
 def compute_hours(log_dir: str, max_gap_s: float = 1200) -> float:
-    """Hours a run computed, from the wall times of its logged scalars: the sum of the gaps between consecutive
-    events, leaving out gaps longer than ``max_gap_s`` (the run was stopped between sessions and resumed later;
-    the longest gap of a running study run is one in-epoch validation or dev evaluation, ~10 min)."""
-    times = []
+    """Hours a run computed, from the wall times of its logged scalars: within each event file (one process; a
+    resumed run adds one), the sum of the gaps between consecutive events, leaving out gaps longer than
+    ``max_gap_s`` (a pause inside one process; the longest gap of a running study run is one in-epoch validation
+    or dev evaluation, ~10 min). The break between a stopped process and its resumption is never counted, however
+    short; steps the stopped process computed after its last checkpoint count again when the resumption repeats them."""
+    hours = 0.0
     for events in sorted(glob.glob(os.path.join(log_dir, "events.out.tfevents.*"))):
         accumulator = EventAccumulator(events, size_guidance={"scalars": 0})
         accumulator.Reload()
-        times += [e.wall_time for tag in accumulator.Tags()["scalars"] for e in accumulator.Scalars(tag)]
-    times.sort()
-    return sum(b - a for a, b in zip(times, times[1:]) if b - a <= max_gap_s) / 3600
+        times = sorted(e.wall_time for tag in accumulator.Tags()["scalars"] for e in accumulator.Scalars(tag))
+        hours += sum(b - a for a, b in zip(times, times[1:]) if b - a <= max_gap_s) / 3600
+    return hours
 
 
 def rm_entry(results: str, artifacts: str, name: str) -> dict:
