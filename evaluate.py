@@ -69,6 +69,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--max-prompts", type=int, help="the pairs of the first N prompts in prompt-hash order only")
     p.add_argument("--rating-range", type=float, nargs=2, metavar=("LOW", "HIGH"),
                    help="the pairs' rating scale (1 10: grades): how a distributional RM's p(s) fits them")  # fmt: skip
+    p.add_argument("--grade-prior-roles", nargs="+", metavar="ROLE",
+                   help="the RM's training roles: their grade shares, as one p(s), are the fit's baseline")  # fmt: skip
     p.add_argument("--batch-size", type=int, default=16)
     p.add_argument("--out", required=True)
     p.set_defaults(func=run_pairs)

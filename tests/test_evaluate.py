@@ -28,6 +28,7 @@ def study(tmp_path_factory):
         "root": root,
         "data": data,
         "splits": str(root / "splits.json"),
+        "dev_rows": rows[16:],
         "other": str(build_tiny_model(root / "other", seed=1)),
     }
 
@@ -186,6 +187,20 @@ def test_distribution_report_by_hand():
     assert "grades" not in distribution_report(chosen, rejected, *ratings)  # no scale given: no grade analysis
 
 
+def test_grade_baseline_is_the_training_grades_shares_by_hand():
+    chosen, rejected = one_hot_logits([8, 6]), one_hot_logits([3, 6])
+    ratings = torch.tensor([8.0, 6.0]), torch.tensor([3.0, float("nan")])
+    prior = torch.tensor([8.0, 8.0, 3.0, float("nan")])  # counts 2 x 8, 1 x 3, plus one of each score: 13
+    baseline = distribution_report(chosen, rejected, *ratings, [1, 10], prior)["grades"]["marginal_baseline"]
+    shares = [1 / 13] * 10
+    shares[7], shares[2] = 3 / 13, 2 / 13
+    assert baseline["n_prior"] == 3 and baseline["shares"] == pytest.approx(shares)
+    assert baseline["nll"] == pytest.approx(-(math.log(3 / 13) + math.log(1 / 13) + math.log(2 / 13)) / 3)
+    mean = sum((s + 1) * share for s, share in enumerate(shares))  # 74 / 13
+    assert baseline["mean_abs_error"] == pytest.approx((abs(mean - 8) + abs(mean - 6) + abs(mean - 3)) / 3)
+    assert baseline["within_central_80"] == 1.0  # its 10% and 90% quantiles are 2 and 9
+
+
 def test_pairs_of_a_distributional_rm(study, distribution_rm, tmp_path):
     out = tmp_path / "dist.json"
     main(["pairs", "--rm", distribution_rm, "--pairs", study["data"], "--splits", study["splits"],
@@ -194,6 +209,15 @@ def test_pairs_of_a_distributional_rm(study, distribution_rm, tmp_path):
     distribution = report["distribution"]
     assert 0 <= distribution["ece_p_win"] <= 0.5 and distribution["grades"]["n"] == 2 * report["n_pairs"]
     assert 0 < distribution["entropy_mean"] <= math.log(10) + 1e-6
+    main(["pairs", "--rm", distribution_rm, "--pairs", study["data"], "--splits", study["splits"],
+          "--rating-range", "1", "10", "--grade-prior-roles", "dev", "--out", str(out)])  # fmt: skip
+    baseline = json.loads(out.read_text())["distribution"]["grades"]["marginal_baseline"]
+    grades = [r[f"{side}_rating"] for r in study["dev_rows"] for side in ("chosen", "rejected")]
+    counts = [grades.count(s) + 1 for s in range(1, 11)]
+    assert baseline["n_prior"] == len(grades) and baseline["shares"] == pytest.approx([c / sum(counts) for c in counts])
+    with pytest.raises(InputError, match="--rating-range"):
+        main(["pairs", "--rm", distribution_rm, "--pairs", study["data"], "--splits", study["splits"],
+              "--grade-prior-roles", "dev", "--out", str(out)])  # fmt: skip
 
 
 def test_repetition_measure():

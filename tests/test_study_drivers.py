@@ -80,6 +80,9 @@ def test_level2_trains_both_rms_and_functionals_and_compares_against_level1(tmp_
         fit = fit_of(calls, name)
         assert "--model.init_args.lr=1e-06 --model.init_args.beta=0.05 --model.init_args.max_new_tokens=256" in fit
         assert "/dist_a/export " in fit and f"--model.init_args.reward_functional={name[3:-6]} " in fit
+    test_pairs = [c for c in calls if c.startswith("evaluate.py pairs") and "--roles test" in c]
+    assert len(test_pairs) == 2  # each distributional RM's grades fit beside that of its training grades' shares
+    assert all("--rating-range 1 10 --grade-prior-roles rm_a " in c for c in test_pairs)
     judged = [c for c in calls if c.startswith("evaluate.py judge") and "/dist_a/export" in c]
     assert len(judged) == 4 + len(policies)  # SFT, the Level-1 seeds and every Level-2 policy, by the new judge
     (compare,) = [c for c in calls if c.startswith("evaluate.py compare")]

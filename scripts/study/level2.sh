@@ -32,12 +32,12 @@ policies() {  # REINFORCE against the distributional RM, the Level-1 hyperparame
   done
 }
 
-rm_eval() {  # as the Level-1 RMs, on the same pairs and probe; plus calibration, spread and the arena grades' fit
+rm_eval() {  # as the Level-1 RMs; plus calibration, spread, and the arena grades' fit beside rm_a's grade shares
   local rm
   for rm in dist_a dist_a_pairwise; do
     [[ -f $R/${rm}_test_pairs.json ]] || python evaluate.py pairs --rm "$ART/$rm/export" --pairs "$DATA" \
       --splits splits/prefmix.json --roles test --max-prompts 80 --max-length 1024 --rating-range 1 10 \
-      --out $R/${rm}_test_pairs.json
+      --grade-prior-roles rm_a --out $R/${rm}_test_pairs.json
     [[ -f $R/${rm}_human_pairs.json ]] || python evaluate.py pairs --rm "$ART/$rm/export" \
       --pairs ../shared/data/human_pairs.jsonl.gz --max-length 3072 --out $R/${rm}_human_pairs.json
     [[ -f $R/${rm}_probe.json ]] || python evaluate.py probe --rm "$ART/$rm/export" \

@@ -25,6 +25,7 @@ from rlhf.dataset import (
     encode_pairs,
     load_rows,
     load_split_file,
+    rating,
     rows_in_roles,
     unique_prompts,
 )
@@ -270,7 +271,13 @@ def run_pairs(args) -> None:
     }
     if outputs.dim() == 2:  # a distributional RM: what its p(s) adds
         ratings = [torch.tensor([i[f"{side}_rating"] for i in items]) for side in ("chosen", "rejected")]
-        report["distribution"] = distribution_report(outputs[:n], outputs[n:], *ratings, args.rating_range)
+        prior = None
+        if args.grade_prior_roles:
+            if not (args.splits and args.rating_range):
+                raise InputError("--grade-prior-roles needs --splits (where the roles are) and --rating-range")
+            prior_rows = select_rows(args.pairs, args.splits, args.grade_prior_roles, args.sources)
+            prior = torch.tensor([rating(r, side) for r in prior_rows for side in ("chosen", "rejected")])
+        report["distribution"] = distribution_report(outputs[:n], outputs[n:], *ratings, args.rating_range, prior)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(report, indent=1))
     print(json.dumps({k: report[k] for k in ("n_pairs", "pairs_dropped_for_length", "accuracy", "length_baseline")}))
@@ -278,11 +285,12 @@ def run_pairs(args) -> None:
 
 def distribution_report(
     chosen: torch.Tensor, rejected: torch.Tensor, chosen_ratings: torch.Tensor, rejected_ratings: torch.Tensor,
-    rating_range: Optional[list[float]] = None,
+    rating_range: Optional[list[float]] = None, prior_ratings: Optional[torch.Tensor] = None,
 ) -> dict:  # fmt: skip
     """What a distributional RM's p(s) says on labelled pairs: its P(chosen > rejected) (ties half) and that
     probability's calibration, the spread of p, and, where the pairs carry absolute grades on ``rating_range``, how
-    well p predicts them."""
+    well p predicts them; with ``prior_ratings`` (the graded ratings of the RM's training pairs) beside the same fit
+    of one fixed p for every response, those ratings' smoothed shares: what p(s) adds over knowing the grade scale."""
     log_p_win = log_preference_probability(chosen, rejected)
     p_win = log_p_win.exp()
     probs = torch.cat([chosen, rejected]).float().softmax(-1)
@@ -299,15 +307,36 @@ def distribution_report(
     if rating_range is not None and known.any():
         grades, p = rating_to_score(ratings[known], *rating_range), probs[known]
         mean = expected_score(p)
-        low, high = score_quantile(p, 0.1), score_quantile(p, 0.9)
         report["grades"] = {
             "n": int(known.sum()),
-            "nll": -p.gather(1, grades.long()[:, None] - 1).clamp_min(1e-12).log().mean().item(),
-            "mean_abs_error": (mean - grades).abs().mean().item(),
+            **grade_fit(p, grades),
             "pearson": torch.corrcoef(torch.stack([mean, grades]))[0, 1].item(),
-            "within_central_80": ((grades >= low) & (grades <= high)).double().mean().item(),
         }
+        if prior_ratings is not None:
+            graded = prior_ratings[~torch.isnan(prior_ratings)]
+            shares = grade_shares(rating_to_score(graded, *rating_range), p.shape[-1])
+            report["grades"]["marginal_baseline"] = {
+                "n_prior": graded.numel(),
+                "shares": shares.tolist(),
+                **grade_fit(shares.expand_as(p), grades),
+            }
     return report
+
+
+def grade_fit(probs: torch.Tensor, grades: torch.Tensor) -> dict:
+    """How well score distributions (one row per response) predict the responses' integer grades (1-based)."""
+    low, high = score_quantile(probs, 0.1), score_quantile(probs, 0.9)
+    return {
+        "nll": -probs.gather(1, grades.long()[:, None] - 1).clamp_min(1e-12).log().mean().item(),
+        "mean_abs_error": (expected_score(probs) - grades).abs().mean().item(),
+        "within_central_80": ((grades >= low) & (grades <= high)).double().mean().item(),
+    }
+
+
+def grade_shares(grades: torch.Tensor, num_scores: int = 10, smoothing: float = 1.0) -> torch.Tensor:
+    """Each score's share of the grades, with ``smoothing`` added to every count (Laplace): no score gets p = 0."""
+    counts = torch.bincount(grades.long() - 1, minlength=num_scores).float() + smoothing
+    return counts / counts.sum()
 
 
 def run_probe(args) -> None:
