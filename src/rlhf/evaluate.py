@@ -240,6 +240,8 @@ def _prompt_ids(args, tokenizer, records) -> dict[str, list[int]]:
 def run_pairs(args) -> None:
     """Agreement of an RM with a pair file's labels, and of the length baseline on the same pairs, with
     prompt-clustered intervals."""
+    if args.grade_prior_roles and not (args.splits and args.rating_range):  # before any model is loaded
+        raise InputError("--grade-prior-roles needs --splits (where the roles are) and --rating-range")
     tokenizer = load_tokenizer(args.rm)
     rm = load_reward_model(args.rm, tokenizer.pad_token_id).eval()
     rows = select_rows(args.pairs, args.splits, args.roles, args.sources)
@@ -273,8 +275,6 @@ def run_pairs(args) -> None:
         ratings = [torch.tensor([i[f"{side}_rating"] for i in items]) for side in ("chosen", "rejected")]
         prior = None
         if args.grade_prior_roles:
-            if not (args.splits and args.rating_range):
-                raise InputError("--grade-prior-roles needs --splits (where the roles are) and --rating-range")
             prior_rows = select_rows(args.pairs, args.splits, args.grade_prior_roles, args.sources)
             prior = torch.tensor([rating(r, side) for r in prior_rows for side in ("chosen", "rejected")])
         report["distribution"] = distribution_report(outputs[:n], outputs[n:], *ratings, args.rating_range, prior)
