@@ -170,7 +170,20 @@ def markdown(table: dict) -> str:
                 f"{fmt(r['length_controlled_ci95'])} | {r['greedy_win_rate']:.3f} |"
             )
     secondary = secondary_markdown(table["secondary_p"], table["holm_adjusted_p"])
-    return "\n".join(lines) + "\n\n" + secondary + "\n\n" + behaviour_markdown(table)
+    tables = ["\n".join(lines), secondary, per_seed_markdown(table), behaviour_markdown(table)]
+    return "\n\n".join(tables)
+
+
+def per_seed_markdown(table: dict) -> str:
+    """Each comparison's gain seed by seed (interval: bootstrap over prompts), so one seed cannot hide in a mean."""
+    judges = list(next(iter(table["policies"].values()))["judges"])
+    lines = [f"| policy (vs SFT, or a - b) | seed | {' | '.join(judges)} |", "|---|---|" + "---|" * len(judges)]
+    for name, policy in table["policies"].items():
+        for i in range(len(policy["runs"])):
+            cells = [policy["judges"][j]["gain_per_seed"][i] for j in judges]
+            row = " | ".join(f"{c['mean']:+.3g} [{c['ci95'][0]:+.3g}, {c['ci95'][1]:+.3g}]" for c in cells)
+            lines.append(f"| {name} | {i} | {row} |")
+    return "\n".join(lines)
 
 
 def secondary_markdown(pvalues: dict[str, float], adjusted: dict[str, float]) -> str:
