@@ -106,8 +106,9 @@ def test_generate_judge_compare(study, tiny_model, scalar_rm, distribution_rm):
     assert f"| other seed 1 | {behaviour['kl']:.2f} | {behaviour['length']:.1f} |" in tables
     assert "| SFT | " in tables and "other - sft_again seed" not in tables
     assert "| other/scalar greedy win rate | " in tables
-    seed1 = [table["policies"]["other"]["judges"][j]["gain_per_seed"][1]["mean"] for j in ("scalar", "dist")]
-    assert f"| other | 1 | {seed1[0]:+.3g} [" in tables and f"] | {seed1[1]:+.3g} [" in tables
+    seed1 = [table["policies"]["other"]["judges"][j]["gain_per_seed"][1] for j in ("scalar", "dist", "length")]
+    cells = " | ".join(f"{c['mean']:+.3g} [{c['ci95'][0]:+.3g}, {c['ci95'][1]:+.3g}]" for c in seed1)
+    assert f"| other | 1 | {cells} |" in tables.splitlines()
     with pytest.raises(InputError, match="not among the comparisons"):  # a misspelt endpoint is not dropped silently
         main(["compare", "--sft", str(runs[0]), "--policy", policy, "--judges", "scalar", "--secondary", "othr"]
              + ["--out", str(out)])  # fmt: skip
