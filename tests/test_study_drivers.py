@@ -2,6 +2,7 @@
 `python` replaced by a stub that records its arguments: the wiring of hours of compute (which run gets which RM and
 hyperparameters, what is generated and compared when), not the computations, which have their own tests."""
 
+import hashlib
 import os
 import re
 import shutil
@@ -13,12 +14,22 @@ ROOT = Path(__file__).resolve().parents[1]
 STUB = """#!/usr/bin/env bash
 if [[ $1 == -c ]]; then exec "$REAL_PYTHON" "$@"; fi  # the drivers' one-line JSON reads (chosen) run for real
 printf '%s\\n' "$*" >> "$CALLS"
+for arg; do  # a fit leaves its model, whose bytes are its own arguments (each run's sha256 differs)
+  if [[ $arg == --model.init_args.export_dir=* ]]; then
+    mkdir -p "${arg#*=}" && echo "$*" > "${arg#*=}/model.safetensors"
+  fi
+done
 """
+LEVEL1_MODELS = ["rm_a/export", "rm_b/export", "l1_seed0/policy", "l1_seed1/policy", "l1_seed2/policy"]
 
 
-def run_driver(tmp_path: Path, driver: str, *stages: str) -> list[str]:
-    """Run a copy of the driver with nothing done yet but the dev choices (the committed ones); its python calls."""
+def run_driver(tmp_path: Path, driver: str, *stages: str, existing: tuple[str, ...] = ()) -> list[str]:
+    """Run a copy of the driver with nothing done yet but the dev choices (the committed ones) and the ``existing``
+    model directories under $RLHF_ARTIFACTS; its python calls."""
     repo, bin_dir, calls = tmp_path / "repo", tmp_path / "bin", tmp_path / "calls.txt"
+    for name in ("model", *existing):
+        (tmp_path / "art" / name).mkdir(parents=True)
+        (tmp_path / "art" / name / "model.safetensors").write_text(name)
     shutil.copytree(ROOT / "scripts" / "study", repo / "scripts" / "study")
     (repo / "results" / "level1").mkdir(parents=True)
     for name in ("dev_budget.json", "dev_lr.json"):
@@ -32,6 +43,7 @@ def run_driver(tmp_path: Path, driver: str, *stages: str) -> list[str]:
         "REAL_PYTHON": sys.executable,
         "CALLS": str(calls),
         "RLHF_ARTIFACTS": str(tmp_path / "art"),
+        "MODEL": str(tmp_path / "art" / "model" / "model.safetensors"),
     }
     subprocess.run(["bash", f"scripts/study/{driver}", *stages], cwd=repo, env=env, check=True, capture_output=True)
     return calls.read_text().splitlines()
@@ -68,10 +80,13 @@ def test_level1_runs_every_stage_in_order_with_the_dev_choices(tmp_path):
     first_ablation_fit = calls.index(fit_of(calls, ablation[0]))
     assert compares[0] < first_ablation_fit < compares[1]  # the primary endpoint before the ablation trains
     assert calls[-1].startswith("scripts/report/summary.py level1")
+    pinned = [line.split("  ")[1] for line in (tmp_path / "repo/results/artifacts.sha256").read_text().splitlines()]
+    policies = [f"{name}/policy" for name in seeds + ablation]
+    assert pinned == [f"{name}/model.safetensors" for name in ["model", *LEVEL1_MODELS[:2], *policies]]
 
 
 def test_level2_trains_both_rms_and_functionals_and_compares_against_level1(tmp_path):
-    calls = run_driver(tmp_path, "level2.sh")
+    calls = run_driver(tmp_path, "level2.sh", existing=tuple(LEVEL1_MODELS))
     policies = [f"l2_{f}_seed{s}" for f in ("mean", "mean_minus_std") for s in range(3)]
     assert trained(calls) == ["dist_a", "dist_a_pairwise", *policies]
     assert "--model.init_args.entropy_weight=0 --model.init_args.rating_weight=0" in fit_of(calls, "dist_a_pairwise")
@@ -124,3 +139,32 @@ def test_retries_are_bounded_and_only_for_a_kill(tmp_path):
     assert status == 137 and len(calls) == 4  # the first attempt and RETRIES=3 resumptions
     status, calls = run_stage(tmp_path / "error", kills=0, last_exit=2)
     assert status == 2 and len(calls) == 1  # a real error is not retried
+
+
+def pin(tmp_path: Path, *files: Path) -> subprocess.CompletedProcess:
+    """scripts/study/env.sh's pin_sha256 on ``files``, artifacts under tmp_path/art, manifest tmp_path/manifest."""
+    env = {**os.environ, "RLHF_ARTIFACTS": str(tmp_path / "art"), "MANIFEST": str(tmp_path / "manifest")}
+    script = 'set -euo pipefail; source scripts/study/env.sh; pin_sha256 "$@"; echo pinned'
+    return subprocess.run(["bash", "-c", script, "pin", *map(str, files)], cwd=ROOT, env=env, capture_output=True,
+                          text=True)  # fmt: skip
+
+
+def test_pin_sha256_records_each_artifact_once_and_stops_on_a_different_one(tmp_path):
+    rm, outside = tmp_path / "art" / "rm_a" / "export", tmp_path / "model.gguf"
+    rm.mkdir(parents=True)
+    (rm / "model.safetensors").write_bytes(b"weights")
+    outside.write_bytes(b"gguf")
+    assert pin(tmp_path, rm, outside).stdout == "pinned\n"
+    manifest = (tmp_path / "manifest").read_text()
+    weights, gguf = hashlib.sha256(b"weights").hexdigest(), hashlib.sha256(b"gguf").hexdigest()
+    assert manifest == f"{weights}  rm_a/export/model.safetensors\n{gguf}  {outside}\n"  # sha256sum -c's format
+    assert pin(tmp_path, rm).returncode == 0 and (tmp_path / "manifest").read_text() == manifest  # same: no change
+    (rm / "model.safetensors").write_bytes(b"re-created, different")
+    result = pin(tmp_path, outside, rm)
+    assert result.returncode == 1 and "pinned" not in result.stdout  # the stage stops ...
+    different = hashlib.sha256(b"re-created, different").hexdigest()  # ... naming the file and both hashes:
+    assert f"rm_a/export/model.safetensors: sha256 {different}, but the committed results used {weights}" in (
+        result.stderr
+    )
+    assert (tmp_path / "manifest").read_text() == manifest
+    assert pin(tmp_path, tmp_path / "art" / "missing").returncode != 0  # a model that is not there is no pass

@@ -62,11 +62,37 @@ reinforce_args() {
 generate_test() {
   local name=$1 policy=$2 rm
   shift 2
+  pin_sha256 "$MODEL" "$policy"
   python evaluate.py generate --policy "$policy" --reference "$MODEL" "${PROMPTS[@]}" --roles test \
     --sources alpaca_eval2_weighted --samples 2 --max-new-tokens "$(chosen dev_budget.json chosen)" \
     --batch-size 16 --seed 0 --out "$EVAL/$name/generations.jsonl"
   for rm in "$@"; do
+    pin_sha256 "$ART/$rm/export"
     [[ -f $EVAL/$name/scores_$rm.jsonl ]] || python evaluate.py judge --rm "$ART/$rm/export" \
       --generations "$EVAL/$name/generations.jsonl" --out "$EVAL/$name/scores_$rm.jsonl"
+  done
+}
+
+# pin_sha256 FILE...: check each artifact FILE (of a model directory: its model.safetensors) against
+# results/artifacts.sha256, the committed manifest of every model file a committed result used
+# (`cd $RLHF_ARTIFACTS && sha256sum -c <checkout>/results/artifacts.sha256`).
+# A file not listed yet is added (named relative to $ART); a listed one must hash the same, or the stage stops:
+# artifacts live outside the checkout and have been lost with the home directory, and a re-created one that
+# differs would silently mix two models under one name in the results.
+MANIFEST=${MANIFEST:-results/artifacts.sha256}
+pin_sha256() {
+  local file name sum pinned
+  touch "$MANIFEST"
+  for file in "$@"; do
+    if [[ -d $file ]]; then file=$file/model.safetensors; fi
+    name=${file#"$ART"/}
+    sum=$(sha256sum "$file" | cut -d' ' -f1)
+    pinned=$(awk -v name="$name" '$2 == name { print $1 }' "$MANIFEST")
+    if [[ -z $pinned ]]; then
+      echo "$sum  $name" >> "$MANIFEST"
+    elif [[ $pinned != "$sum" ]]; then
+      echo "$name: sha256 $sum, but the committed results used $pinned ($MANIFEST); stopping" >&2
+      return 1
+    fi
   done
 }

@@ -71,6 +71,7 @@ ablation() {  # the paper's claim: the moving-average baseline lowers the varian
 
 rm_eval() {  # each RM on the held-out substitute pairs, the human pairs, and the garbage-answer probe
   for rm in rm_a rm_b; do
+    pin_sha256 "$ART/$rm/export"
     [[ -f $R/${rm}_test_pairs.json ]] || python evaluate.py pairs --rm "$ART/$rm/export" --pairs "$DATA" \
       --splits splits/prefmix.json --roles test --max-prompts 80 --max-length 1024 --out $R/${rm}_test_pairs.json
     [[ -f $R/${rm}_human_pairs.json ]] || python evaluate.py pairs --rm "$ART/$rm/export" \
@@ -81,6 +82,7 @@ rm_eval() {  # each RM on the held-out substitute pairs, the human pairs, and th
 test_eval() {  # SFT and the three seeds on the test prompts, once; the primary endpoint (before the ablation trains)
   generate_test sft "$MODEL" rm_a rm_b
   for rm in rm_a rm_b; do
+    pin_sha256 "$ART/$rm/export"
     [[ -f $R/${rm}_probe.json ]] || python evaluate.py probe --rm "$ART/$rm/export" \
       --generations "$EVAL/sft/generations.jsonl" --probe ../shared/data/probes/null_model_response.txt \
       --out $R/${rm}_probe.json

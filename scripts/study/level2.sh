@@ -35,6 +35,7 @@ policies() {  # REINFORCE against the distributional RM, the Level-1 hyperparame
 rm_eval() {  # as the Level-1 RMs; plus calibration, spread, and the arena grades' fit beside rm_a's grade shares
   local rm
   for rm in dist_a dist_a_pairwise; do
+    pin_sha256 "$ART/$rm/export"
     [[ -f $R/${rm}_test_pairs.json ]] || python evaluate.py pairs --rm "$ART/$rm/export" --pairs "$DATA" \
       --splits splits/prefmix.json --roles test --max-prompts 80 --max-length 1024 --rating-range 1 10 \
       --grade-prior-roles rm_a --out $R/${rm}_test_pairs.json

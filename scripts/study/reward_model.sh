@@ -11,3 +11,4 @@ name=${1:?name}; role=${2:?role of the split file to train on (rm_a or rm_b)}; s
 source scripts/study/env.sh
 run_stage "$name" export/config.json configs/reward_model.yaml configs/study/reward_model_cpu.yaml \
   --model.init_args.model="$MODEL" --data.train_roles="[$role]" --model.init_args.export_dir="$ART/$name/export" "$@"
+pin_sha256 "$MODEL" "$ART/$name/export"
