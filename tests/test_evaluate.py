@@ -11,7 +11,7 @@ from conftest import REPO, write_rows
 
 from evaluate import main
 from rlhf.dataset import prompt_hash
-from rlhf.evaluate import distribution_report, repeated_ngram_fraction
+from rlhf.evaluate import distribution_report, length_controls, repeated_ngram_fraction
 from rlhf.paths import InputError
 from rlhf.tiny import build_tiny_model, synthetic_preference_rows
 
@@ -145,6 +145,12 @@ def test_pairs_and_probe(study, tiny_model, scalar_rm, distribution_rm, tmp_path
     counted = json.loads(short.read_text())
     assert counted["pairs_dropped_for_length"] + counted["n_pairs"] == 16 and 0 < counted["n_pairs"] < 16
     assert 0 <= report["accuracy"]["mean"] <= 1 and 0 <= report["length_baseline"]["mean"] <= 1
+    controls = report["length_controls"]  # the same pairs, split by which side is longer
+    split = controls["accuracy_chosen_longer"]["n"] + controls["accuracy_chosen_shorter"]["n"]
+    assert controls["rm_minus_length_baseline"]["n"] == 16 and split <= 16
+    assert controls["rm_minus_length_baseline"]["mean"] == pytest.approx(
+        report["accuracy"]["mean"] - report["length_baseline"]["mean"]
+    )
     gens = tmp_path / "sft/generations.jsonl"
     generate(study, tiny_model, gens)
     probe = tmp_path / "probe.txt"
@@ -167,6 +173,19 @@ def test_pairs_and_probe(study, tiny_model, scalar_rm, distribution_rm, tmp_path
           "--out", str(tmp_path / "pd.json")])  # fmt: skip
     report = json.loads((tmp_path / "pd.json").read_text())
     assert 0 < report["spread_answer_mean"] < 4.5 and 0 < report["spread_probe_mean"] < 4.5  # std on 1..10
+
+
+def test_length_controls_by_hand():
+    agree = torch.tensor([1.0, 0.0, 1.0, 1.0, 0.5])  # the last: the RM ties
+    chosen_len, rejected_len = torch.tensor([10, 5, 3, 7, 9]), torch.tensor([5, 10, 8, 7, 4])
+    controls = length_controls(agree, chosen_len, rejected_len, ["p", "p", "q", "r", "s"])
+    # length baseline per pair: 1, 0, 0, 1/2, 1; the RM prefers the longer: 1, 1, 0, (equal) 1/2, 1/2
+    assert controls["rm_minus_length_baseline"]["mean"] == pytest.approx((0 + 0 + 1 + 0.5 - 0.5) / 5)
+    assert controls["rm_prefers_longer"]["mean"] == pytest.approx(3 / 5)
+    assert controls["accuracy_chosen_longer"] == {"mean": 0.75, "n": 2, "ci95": [0.5, 1.0]}  # pairs 1 and 5
+    assert controls["accuracy_chosen_shorter"]["mean"] == 0.5 and controls["accuracy_chosen_shorter"]["n"] == 2
+    none_shorter = length_controls(agree[:1], chosen_len[:1], rejected_len[:1], ["p"])["accuracy_chosen_shorter"]
+    assert none_shorter == {"mean": None, "n": 0, "ci95": None}
 
 
 def one_hot_logits(scores: list[int]) -> torch.Tensor:

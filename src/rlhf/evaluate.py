@@ -237,6 +237,29 @@ def _prompt_ids(args, tokenizer, records) -> dict[str, list[int]]:
     return prompts
 
 
+def length_controls(agree: torch.Tensor, chosen_len: torch.Tensor, rejected_len: torch.Tensor, clusters) -> dict:
+    """Whether an RM knows more than "the longer response wins" (the labels' bias, REPORT.md §4.1), pair by pair:
+    its accuracy minus the length baseline's on the same pairs, how often it prefers the longer response, and its
+    accuracy separately where the chosen response is the longer and where it is the shorter one (there the
+    length baseline is always wrong). ``agree``: 1, 0 or 1/2 (a tie) per pair; intervals clustered by prompt."""
+    longer = (chosen_len > rejected_len).double() + 0.5 * (chosen_len == rejected_len).double()
+    prefers_longer = torch.where(chosen_len > rejected_len, agree, 1 - agree)
+    prefers_longer[chosen_len == rejected_len] = 0.5  # no longer response to prefer
+
+    def summary(values: torch.Tensor, mask: torch.Tensor) -> dict:
+        kept = [c for c, m in zip(clusters, mask.tolist()) if m]
+        return {"mean": values[mask].mean().item() if kept else None, "n": len(kept),
+                "ci95": cluster_bootstrap_ci(values[mask], kept) if kept else None}  # fmt: skip
+
+    everywhere = torch.ones_like(agree, dtype=torch.bool)
+    return {
+        "rm_minus_length_baseline": summary(agree - longer, everywhere),
+        "rm_prefers_longer": summary(prefers_longer, everywhere),
+        "accuracy_chosen_longer": summary(agree, chosen_len > rejected_len),
+        "accuracy_chosen_shorter": summary(agree, chosen_len < rejected_len),
+    }
+
+
 def run_pairs(args) -> None:
     """Agreement of an RM with a pair file's labels, and of the length baseline on the same pairs, with
     prompt-clustered intervals."""
@@ -270,6 +293,7 @@ def run_pairs(args) -> None:
         "n_prompts": len(set(clusters)),
         "accuracy": {"mean": agree.mean().item(), "ci95": cluster_bootstrap_ci(agree, clusters)},
         "length_baseline": {"mean": longer.mean().item(), "ci95": cluster_bootstrap_ci(longer, clusters)},
+        "length_controls": length_controls(agree, chosen_len, rejected_len, clusters),
     }
     if outputs.dim() == 2:  # a distributional RM: what its p(s) adds
         ratings = [torch.tensor([i[f"{side}_rating"] for i in items]) for side in ("chosen", "rejected")]
