@@ -119,8 +119,12 @@ def write_study(tmp_path, rms: list[str], policies: dict[str, tuple[int, dict]],
         (art / name / "export").mkdir()
         (art / name / "export" / "training.json").write_text(json.dumps({"pairs_trained": 2000}))
         (art / name / "export" / "model.safetensors").write_bytes(b"weights")
+        controls = {"rm_minus_length_baseline": {"mean": -0.1, "ci95": [-0.15, -0.05], "n": 500},
+                    "rm_prefers_longer": {"mean": 0.9, "ci95": [0.85, 0.95], "n": 500},
+                    "accuracy_chosen_longer": {"mean": 0.75, "ci95": [0.7, 0.8], "n": 400},
+                    "accuracy_chosen_shorter": {"mean": None, "ci95": None, "n": 0}}  # fmt: skip
         pairs = {"accuracy": {"mean": 0.7, "ci95": [0.6, 0.8]}, "n_pairs": 500,
-                 "length_baseline": {"mean": 0.8, "ci95": [0.7, 0.9]}}  # fmt: skip
+                 "length_baseline": {"mean": 0.8, "ci95": [0.7, 0.9]}, "length_controls": controls}  # fmt: skip
         if dist:
             pairs["distribution"] = {"ece_p_win": 0.05, "score_std_mean": 1.5}
         for kind in ("test", "human"):
@@ -168,6 +172,9 @@ def test_level1_summary_holds_the_issue_fields(tmp_path):
     assert result["judge_change"]["surviving_share"] == pytest.approx(0.25)  # 0.15 of 0.6 SFT std survive
     tables = summary.markdown(result)
     assert "| A | 2,000 | 0.700 [0.600, 0.800] (n=500) | 0.800 [0.700, 0.900] |" in tables
+    row = "| B | human | -0.100 [-0.150, -0.050] | 0.900 [0.850, 0.950] | 0.750 [0.700, 0.800] (n=400) | n/a (n=0) |"
+    assert row in tables.splitlines()
+    assert result["rm"]["A"]["length_controls"]["test"]["accuracy_chosen_longer"]["n"] == 400
     assert "gain +0.300 [+0.100, +0.500]" in tables and "**beats SFT**" in tables
     assert "| x/rm_a | 0.0100 | 0.0200 |" in tables
     assert "+0.600 SFT standard deviations under rm_a (the training RM) and +0.150 under rm_b" in tables

@@ -86,6 +86,7 @@ def rm_entry(results: str, artifacts: str, name: str) -> dict:
         "val_accuracy": accuracy(test),  # held-out substitute pairs (test prompts), prompt-clustered CI
         "human_accuracy": accuracy(human),
         "length_baseline": {"test": test["length_baseline"], "human": human["length_baseline"]},
+        "length_controls": {"test": test["length_controls"], "human": human["length_controls"]},
         "probe_beats_sft_answer": load(os.path.join(results, f"{name}_probe.json"))["probe_beats_answer"],
         "weights_sha256": sha256(os.path.join(artifacts, name, "export", "model.safetensors")),
         "compute_hours": compute_hours(log_dir(artifacts, name)),
@@ -238,6 +239,7 @@ def markdown(summary: dict) -> str:
             f"| {name} | {rm['pairs_trained']:,} | {interval(test)} (n={test['n']}) | {interval(baseline['test'])} "
             f"| {interval(human)} (n={human['n']}) | {interval(baseline['human'])} | {probe:.3f} |"
         )
+    lines += ["", *length_controls_markdown(summary["rm"])]
     primary = summary["primary"]
     low, high = primary["ci95"]
     lines += [
@@ -253,6 +255,25 @@ def markdown(summary: dict) -> str:
         ),
     ]
     return "\n".join(lines) + "\n"
+
+
+def length_controls_markdown(rms: dict) -> list[str]:
+    """Does each RM know more than "the longer response wins"? (rlhf.evaluate.length_controls)"""
+    cell = lambda a: "n/a" if a["mean"] is None else f"{a['mean']:.3f} [{a['ci95'][0]:.3f}, {a['ci95'][1]:.3f}]"  # noqa: E731
+    lines = [
+        "| RM | pairs | accuracy − length baseline [95% CI] | prefers the longer response | accuracy where the "
+        "chosen is longer | accuracy where the chosen is shorter |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, rm in rms.items():
+        for kind, label in (("test", "held-out"), ("human", "human")):
+            c = rm["length_controls"][kind]
+            longer, shorter = c["accuracy_chosen_longer"], c["accuracy_chosen_shorter"]
+            lines.append(
+                f"| {name} | {label} | {cell(c['rm_minus_length_baseline'])} | {cell(c['rm_prefers_longer'])} "
+                f"| {cell(longer)} (n={longer['n']}) | {cell(shorter)} (n={shorter['n']}) |"
+            )
+    return lines
 
 
 def judge_change_markdown(change: dict | None) -> list[str]:
