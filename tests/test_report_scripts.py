@@ -4,6 +4,7 @@ import csv
 import json
 
 import pytest
+import transformers
 import yaml
 from helpers import load_script
 
@@ -153,7 +154,10 @@ def test_level1_summary_holds_the_issue_fields(tmp_path):
     policies = {"l1_seed0": (0, REINFORCE), "l1_seed1": (1, REINFORCE)}
     art, res, splits = write_study(tmp_path, ["rm_a", "rm_b"], policies, compare)
     write_scalars(res / "training_scalars.csv", {"l1_seed0": {"train/reward": [0.0] * 150}})
+    (art / "l1_seed1" / "cpus.log").write_text("2026-12-02T06:00:00Z start AMD EPYC\n"
+                                               "2026-12-02T09:00:00Z resume Intel(R) Xeon(R) Processor\n")  # fmt: skip
     result = summary.level1(str(res), str(art), None, str(splits))
+    assert result["reinforce"]["cpus"] == ["AMD EPYC", "Intel(R) Xeon(R) Processor"] and result["rm"]["A"]["cpus"] == []
     for rm in ("A", "B"):
         assert result["rm"][rm]["pairs_trained"] == 2000
         assert set(result["rm"][rm]["val_accuracy"]) == {"mean", "ci95", "n"} == set(result["rm"][rm]["human_accuracy"])
@@ -167,6 +171,7 @@ def test_level1_summary_holds_the_issue_fields(tmp_path):
     )
     assert result["test_prompts"] == 160 and result["primary"]["decision"] == "beats SFT"
     assert reinforce["compute_hours"] == [0.0, 0.0] and "cores" in result["hardware"]  # no events logged here
+    assert result["software"]["transformers"] == transformers.__version__
     assert {"judge", "gain", "gain_sft_std", "ci95", "method"} <= result["primary"].keys()
     assert result["secondary"]["x/rm_a"] == {"p": 0.01, "holm_adjusted_p": 0.02}
     assert result["judge_change"]["surviving_share"] == pytest.approx(0.25)  # 0.15 of 0.6 SFT std survive

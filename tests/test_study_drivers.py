@@ -132,6 +132,9 @@ def test_a_killed_run_resumes_from_its_last_checkpoint(tmp_path):
     assert status == 0 and len(calls) == 3
     assert "--ckpt_path" not in calls[0]  # nothing to resume at first
     assert all(f"--ckpt_path {tmp_path}/art/run/logs/run/version_0/checkpoints/last.ckpt --x=1" in c for c in calls[1:])
+    cpu = open("/proc/cpuinfo").read().split("model name")[1].split(":", 1)[1].splitlines()[0].strip()
+    starts = [line.split(" ", 2)[1:] for line in (tmp_path / "art/run/cpus.log").read_text().splitlines()]
+    assert starts == [["start", cpu], ["resume", cpu], ["resume", cpu]]  # the CPU of every start and resumption
 
 
 def test_retries_are_bounded_and_only_for_a_kill(tmp_path):

@@ -13,6 +13,7 @@ import argparse
 import csv
 import glob
 import hashlib
+import importlib.metadata
 import json
 import os
 
@@ -68,6 +69,16 @@ def compute_hours(log_dir: str, max_gap_s: float = 1200) -> float:
     return hours
 
 
+def cpus(artifacts: str, name: str) -> list[str]:
+    """The CPUs a run started or resumed on (scripts/study/env.sh's cpus.log): a run is exactly repeatable only on
+    one kind, since bf16 kernels round differently from one CPU to another."""
+    path = os.path.join(artifacts, name, "cpus.log")
+    if not os.path.exists(path):
+        return []
+    with open(path) as f:
+        return sorted({line.split(" ", 2)[2].strip() for line in f if line.strip()})
+
+
 def rm_entry(results: str, artifacts: str, name: str) -> dict:
     """One RM as trained (its config and ``training.json``) and as judged (``<name>_{test,human}_pairs.json``,
     ``<name>_probe.json``); a distributional RM adds what its p(s) says on the test pairs."""
@@ -90,6 +101,7 @@ def rm_entry(results: str, artifacts: str, name: str) -> dict:
         "probe_beats_sft_answer": load(os.path.join(results, f"{name}_probe.json"))["probe_beats_answer"],
         "weights_sha256": sha256(os.path.join(artifacts, name, "export", "model.safetensors")),
         "compute_hours": compute_hours(log_dir(artifacts, name)),
+        "cpus": cpus(artifacts, name),
     }
     if "distribution" in test:
         entry["ece"] = test["distribution"]["ece_p_win"]
@@ -109,6 +121,7 @@ def reinforce_settings(artifacts: str, runs: list[str]) -> dict:
     return {
         "runs": names,
         "compute_hours": [compute_hours(log_dir(artifacts, name)) for name in names],
+        "cpus": sorted({cpu for name in names for cpu in cpus(artifacts, name)}),
         "seeds": [c["seed_everything"] for c in configs],
         "steps": configs[0]["trainer"]["max_steps"],
         "rollouts_per_step": configs[0]["data"]["batch_size"],
@@ -163,9 +176,19 @@ def hardware() -> str:
     return f"{model}, {os.cpu_count()} cores, no GPU used; torch {torch.__version__}"
 
 
+# the packages whose versions change the arithmetic (constraints.txt pins them; a transformers upgrade alone made
+# a re-created RM differ from the one it replaced, REPORT.md status)
+PACKAGES = ("torch", "transformers", "lightning", "accelerate", "gguf", "numpy", "safetensors", "tokenizers")
+
+
+def software() -> dict:
+    return {name: importlib.metadata.version(name) for name in PACKAGES}
+
+
 def provenance(model_file: str | None, splits: str, sources: list[str]) -> dict:
     return {
         "hardware": hardware(),
+        "software": software(),
         "sft_model": {"path": model_file, "sha256": sha256(model_file) if model_file else None},
         "data_sha256": load(splits)["data_sha256"],
         "sources": sources,

@@ -37,6 +37,11 @@ run_stage() {
   for ((attempt = 0; ; attempt++)); do
     local resume=()
     if [[ -f $last ]]; then resume=(--ckpt_path "$last"); fi
+    # the CPU of every start and resumption: bf16 kernels differ between CPUs (an Intel Xeon with AMX and an AMD
+    # EPYC round differently), so a run is exactly repeatable only on the CPU it ran on (summary.py reports them)
+    mkdir -p "$out"
+    echo "$(date -u +%FT%TZ) $([[ -f $last ]] && echo resume || echo start)$(grep -m1 'model name' /proc/cpuinfo \
+      | cut -d: -f2-)" >> "$out/cpus.log"
     status=0
     python cli.py fit "${configs[@]}" --config "$overlay" --data.tokenizer="$TOKENIZER" --data.path="$DATA" \
       --trainer.logger.init_args.save_dir="$out/logs" --trainer.logger.init_args.name="$name" \
