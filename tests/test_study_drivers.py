@@ -3,6 +3,7 @@
 hyperparameters, what is generated and compared when), not the computations, which have their own tests."""
 
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -24,16 +25,16 @@ LEVEL1_MODELS = ["rm_a/export", "rm_b/export", "l1_seed0/policy", "l1_seed1/poli
 
 
 def run_driver(tmp_path: Path, driver: str, *stages: str, existing: tuple[str, ...] = ()) -> list[str]:
-    """Run a copy of the driver with nothing done yet but the dev choices (the committed ones) and the ``existing``
-    model directories under $RLHF_ARTIFACTS; its python calls."""
+    """Run a copy of the driver with nothing done yet but the dev choices (256 tokens, lr 1e-6, beta 0.05) and the
+    ``existing`` model directories under $RLHF_ARTIFACTS; its python calls."""
     repo, bin_dir, calls = tmp_path / "repo", tmp_path / "bin", tmp_path / "calls.txt"
     for name in ("model", *existing):
         (tmp_path / "art" / name).mkdir(parents=True)
         (tmp_path / "art" / name / "model.safetensors").write_text(name)
     shutil.copytree(ROOT / "scripts" / "study", repo / "scripts" / "study")
     (repo / "results" / "level1").mkdir(parents=True)
-    for name in ("dev_budget.json", "dev_lr.json"):
-        shutil.copy(ROOT / "results" / "level1" / name, repo / "results" / "level1" / name)
+    (repo / "results/level1/dev_budget.json").write_text(json.dumps({"chosen": 256}))  # as dev_choices.py writes
+    (repo / "results/level1/dev_lr.json").write_text(json.dumps({"chosen_lr": 1e-6, "beta": 0.05}))
     bin_dir.mkdir()
     (bin_dir / "python").write_text(STUB)
     (bin_dir / "python").chmod(0o755)
