@@ -176,8 +176,8 @@ def hardware() -> str:
     return f"{model}, {os.cpu_count()} cores, no GPU used; torch {torch.__version__}"
 
 
-# the packages whose versions change the arithmetic (constraints.txt pins them; a transformers upgrade alone made
-# a re-created RM differ from the one it replaced, REPORT.md status)
+# the packages whose versions can change the arithmetic (constraints.txt pins them); the earlier sessions did not
+# record theirs, which left a library change open as a cause of the re-made RM's difference (REPORT.md status)
 PACKAGES = ("torch", "transformers", "lightning", "accelerate", "gguf", "numpy", "safetensors", "tokenizers")
 
 
