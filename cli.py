@@ -9,11 +9,14 @@ Bad input (a missing file, a malformed line, no Hub) ends the run with one line 
 import logging
 import warnings
 
+from lightning.pytorch.accelerators import CPUAccelerator
 from lightning.pytorch.callbacks import ProgressBar
 from lightning.pytorch.cli import LightningCLI
+from lightning.pytorch.utilities import rank_zero_warn
 
 from rlhf.callbacks import StepProgressBar
 from rlhf.data import HelpSteerDataModule
+from rlhf.hardware import emulated_bf16_warning
 from rlhf.paths import run_with_one_line_errors
 
 # Known, understood noise, each with its reason:
@@ -49,6 +52,13 @@ class RLHFCLI(LightningCLI):
         if config.get("enable_progress_bar") is not False and not any(isinstance(c, ProgressBar) for c in configured):
             callbacks = [*callbacks, StepProgressBar()]
         return super()._instantiate_trainer(config, callbacks)
+
+    def _warn_if_bf16_is_emulated(self) -> None:
+        on_cpu = isinstance(self.trainer.accelerator, CPUAccelerator)
+        if message := emulated_bf16_warning(self.trainer.precision, on_cpu):
+            rank_zero_warn(message)
+
+    before_fit = before_validate = before_test = _warn_if_bf16_is_emulated
 
 
 def main(args=None):

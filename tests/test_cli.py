@@ -409,3 +409,21 @@ def test_level2_study_overlays_run_as_the_driver_runs_them(tiny_model, distribut
     metrics = cli.trainer.callback_metrics
     assert {"train/rm_score_std", "train/rm_score_mean"} <= set(metrics)
     assert (tmp_path / "policy" / "config.json").exists()
+
+
+@pytest.mark.parametrize("native", [False, True])
+def test_bf16_runs_warn_only_where_the_cpu_emulates_bf16(tiny_model, pairs_file, tmp_path, monkeypatch, native):
+    import warnings
+
+    from rlhf import hardware
+
+    monkeypatch.setattr(hardware, "cpu_has_native_bf16", lambda: native)
+    args = tiny_args(
+        "reward_model.yaml", tiny_model, pairs_file, tmp_path, f"--model.init_args.model={tiny_model}",
+        f"--data.test_path={pairs_file}",
+    )  # fmt: skip
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        main(["test", *args])
+    emulated = [w for w in caught if "without bf16 instructions" in str(w.message)]
+    assert len(emulated) == (0 if native else 1)

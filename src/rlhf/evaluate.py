@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import warnings
 from pathlib import Path
 from typing import Optional
 
@@ -30,6 +31,7 @@ from rlhf.dataset import (
     unique_prompts,
 )
 from rlhf.generation import Rollout, generate, response_logprobs
+from rlhf.hardware import emulated_bf16_warning
 from rlhf.losses import log_preference_probability, rating_to_score
 from rlhf.models import load_causal_lm, load_reward_model, load_tokenizer, reward_logits
 from rlhf.paths import InputError
@@ -170,6 +172,8 @@ def run_generate(args) -> None:
 def _autocast(precision: str = "bf16-mixed"):
     """bf16 autocast on the CPU (the fast path here, and what REINFORCE's rollouts ran under) or full fp32. The
     evaluation commands run on the CPU; inside training, the trainer's own precision context is passed instead."""
+    if message := emulated_bf16_warning(precision, on_cpu=True):
+        warnings.warn(message, stacklevel=2)
     return lambda: torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bf16-mixed")
 
 
