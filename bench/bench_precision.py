@@ -10,16 +10,22 @@ import argparse
 import contextlib
 import statistics
 import time
+from pathlib import Path
 
 import torch
-from common import DEFAULTS, environment, write
+from common import DEFAULTS, environment, scalar_rm_and_tokens, write
 
-from rlhf.models import load_reward_model, reward_logits
+from rlhf.models import reward_logits
 
 
 def cpu_model() -> str:
+    """The CPU's name with its family and model numbers: "AMD EPYC" alone names Zen 3 and Zen 4 alike."""
+    fields: dict[str, str] = {}
     with open("/proc/cpuinfo") as f:
-        return next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), "unknown")
+        for line in f:
+            key, _, value = line.partition(":")
+            fields.setdefault(key.strip(), value.strip())
+    return f"{fields.get('model name', 'unknown')} (family {fields.get('cpu family')}, model {fields.get('model')})"
 
 
 def main() -> None:
@@ -30,9 +36,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
-    model = load_reward_model(args.model, 2, head="scalar").train()
-    ids = torch.randint(3, 40000, (args.sequences, args.length), generator=torch.Generator().manual_seed(0))
-    mask = torch.ones_like(ids)
+    model, ids, mask = scalar_rm_and_tokens(args.model, args.sequences, args.length)
     tokens = ids.numel()
 
     def timed(precision: str, backward: bool) -> float:
@@ -69,6 +73,27 @@ def main() -> None:
         "environment": environment(),
     }
     write(args.out, result)
+    Path(args.out).with_suffix(".md").write_text(table(result, args.out) + "\n")
+
+
+def table(result: dict, out: str) -> str:
+    """The JSON's medians as the markdown table REPORT.md shows (scripts/report/fill_tables.py)."""
+    rates, ratio = result["tokens_per_s"], result["bf16_over_fp32"]
+    lines = [
+        "| scalar RM, tokens/s | float32 | bf16 autocast | bf16 / float32 |",
+        "|---|---|---|---|",
+        *(
+            f"| {part.replace('_', ' + ')} | {rates[f'{part}.32-true']:.1f} | {rates[f'{part}.bf16-mixed']:.1f} "
+            f"| {ratio[part]:.2f} |"
+            for part in ("forward_backward", "forward")
+        ),
+    ]
+    return "\n".join(lines) + (
+        f"\n\n{result['cpu_model']} ({result['cpu_capability']}), {result['environment']['threads']} threads, "
+        f"torch {result['environment']['torch']}; {result['sequences']} x {result['length']} tokens, medians of "
+        f"{len(result['runs']['forward.32-true'])} runs per side in turns; "
+        f"`python bench/bench_precision.py --out {out}`"
+    )
 
 
 if __name__ == "__main__":

@@ -101,6 +101,15 @@ def _version(package: str):
         return None
 
 
+def scalar_rm_and_tokens(model: str, sequences: int, length: int) -> tuple:
+    """The scalar RM in training mode and a fixed batch of random tokens without padding, to time its steps."""
+    from rlhf.models import load_reward_model
+
+    rm = load_reward_model(model, 2, head="scalar").train()
+    ids = torch.randint(3, 40000, (sequences, length), generator=torch.Generator().manual_seed(0))
+    return rm, ids, torch.ones_like(ids)
+
+
 def environment() -> dict:
     return {
         "torch": torch.__version__,

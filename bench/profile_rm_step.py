@@ -9,10 +9,10 @@ import argparse
 import time
 
 import torch
-from common import DEFAULTS, environment, write
+from common import DEFAULTS, environment, scalar_rm_and_tokens, write
 from torch.profiler import ProfilerActivity, profile
 
-from rlhf.models import load_reward_model, reward_logits
+from rlhf.models import reward_logits
 
 
 def main() -> None:
@@ -22,9 +22,7 @@ def main() -> None:
     parser.add_argument("--length", type=int, default=1024)
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
-    model = load_reward_model(args.model, 2, head="scalar").train()
-    ids = torch.randint(3, 40000, (args.sequences, args.length), generator=torch.Generator().manual_seed(0))
-    mask = torch.ones_like(ids)
+    model, ids, mask = scalar_rm_and_tokens(args.model, args.sequences, args.length)
 
     def step() -> float:
         start = time.perf_counter()

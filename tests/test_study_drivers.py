@@ -115,14 +115,19 @@ exit "${LAST_EXIT:-0}"
 """
 
 
-def run_stage(tmp_path: Path, kills: int, last_exit: int = 0) -> tuple[int, list[str]]:
-    """scripts/study/env.sh's run_stage with a python that is killed (exit 137) on its first ``kills`` calls."""
-    bin_dir, calls = tmp_path / "bin", tmp_path / "calls.txt"
+def run_stage(tmp_path: Path, kills: int, last_exit: int = 0, pinned_kind: str = "") -> tuple[int, list[str]]:
+    """scripts/study/env.sh's run_stage with a python that is killed (exit 137) on its first ``kills`` calls, the
+    pinned models made on a CPU of ``pinned_kind`` (none yet if empty)."""
+    bin_dir, calls, kind_file = tmp_path / "bin", tmp_path / "calls.txt", tmp_path / "artifacts.cpu"
     bin_dir.mkdir(parents=True)
+    calls.touch()
+    if pinned_kind:
+        kind_file.write_text(pinned_kind + "\n")
     (bin_dir / "python").write_text(KILLED_STUB)
     (bin_dir / "python").chmod(0o755)
     env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "CALLS": str(calls),
-           "RLHF_ARTIFACTS": str(tmp_path / "art"), "KILLS": str(kills), "LAST_EXIT": str(last_exit)}  # fmt: skip
+           "RLHF_ARTIFACTS": str(tmp_path / "art"), "KILLS": str(kills), "LAST_EXIT": str(last_exit),
+           "CPU_KIND_FILE": str(kind_file)}  # fmt: skip
     script = "set -euo pipefail; source scripts/study/env.sh; run_stage run done.json base.yaml overlay.yaml --x=1"
     result = subprocess.run(["bash", "-c", script], cwd=ROOT, env=env, capture_output=True, text=True)
     return result.returncode, calls.read_text().splitlines()
@@ -143,6 +148,39 @@ def test_retries_are_bounded_and_only_for_a_kill(tmp_path):
     assert status == 137 and len(calls) == 4  # the first attempt and RETRIES=3 resumptions
     status, calls = run_stage(tmp_path / "error", kills=0, last_exit=2)
     assert status == 2 and len(calls) == 1  # a real error is not retried
+
+
+def env_sh(function: str, *args: str, **env: str) -> subprocess.CompletedProcess:
+    script = f'set -euo pipefail; source scripts/study/env.sh; {function} "$@"'
+    return subprocess.run(["bash", "-c", script, function, *args], cwd=ROOT, env={**os.environ, **env},
+                          capture_output=True, text=True)  # fmt: skip
+
+
+def test_cpu_kind_is_the_vendor_and_the_best_bf16_instructions():
+    info = Path("/proc/cpuinfo").read_text().splitlines()
+    vendor = next(line for line in info if line.startswith("vendor_id")).split(":")[1].strip()
+    flags = next(line for line in info if line.startswith("flags")).split(":")[1].split()
+    isa = next((f for f in ("amx_bf16", "avx512_bf16") if f in flags), "none")
+    assert env_sh("cpu_kind").stdout == f"{vendor} {isa}\n"
+
+
+def test_same_cpu_kind_records_the_first_kind_and_stops_on_another(tmp_path):
+    kind_file, here = tmp_path / "artifacts.cpu", env_sh("cpu_kind").stdout
+    assert env_sh("same_cpu_kind", CPU_KIND_FILE=str(kind_file)).returncode == 0
+    assert kind_file.read_text() == here  # the chain's first stage writes its kind
+    assert env_sh("same_cpu_kind", CPU_KIND_FILE=str(kind_file)).returncode == 0
+    kind_file.write_text("OtherVendor avx512_bf16\n")
+    result = env_sh("same_cpu_kind", CPU_KIND_FILE=str(kind_file))
+    assert result.returncode == 1 and f"this CPU is '{here.strip()}'" in result.stderr
+    assert "were made on 'OtherVendor avx512_bf16'" in result.stderr
+    assert kind_file.read_text() == "OtherVendor avx512_bf16\n"
+
+
+def test_a_stage_stops_before_training_on_another_kind_of_cpu(tmp_path):
+    status, calls = run_stage(tmp_path, kills=0, pinned_kind="OtherVendor avx512_bf16")
+    assert status == 1 and calls == []  # not one step trained
+    status, calls = run_stage(tmp_path / "same", kills=0, pinned_kind=env_sh("cpu_kind").stdout.strip())
+    assert status == 0 and len(calls) == 1
 
 
 def pin(tmp_path: Path, *files: Path) -> subprocess.CompletedProcess:

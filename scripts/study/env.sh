@@ -32,6 +32,7 @@ run_stage() {
     echo "$name: done ($out/$done)"
     return 0
   fi
+  same_cpu_kind || return 1
   local configs=(--config "$base") attempt status
   for c in ${CONFIGS:-}; do configs+=(--config "$c"); done
   for ((attempt = 0; ; attempt++)); do
@@ -68,6 +69,7 @@ generate_test() {
   local name=$1 policy=$2 rm
   shift 2
   pin_sha256 "$MODEL" "$policy"
+  same_cpu_kind
   python evaluate.py generate --policy "$policy" --reference "$MODEL" "${PROMPTS[@]}" --roles test \
     --sources alpaca_eval2_weighted --samples 2 --max-new-tokens "$(chosen dev_budget.json chosen)" \
     --batch-size 16 --seed 0 --out "$EVAL/$name/generations.jsonl"
@@ -100,4 +102,33 @@ pin_sha256() {
       return 1
     fi
   done
+}
+
+# cpu_kind: what decides the bits of a bf16 run here, the CPU's vendor and its best bf16 instructions (oneDNN picks
+# its kernels by them: results/bench/bf16_isa_bits.txt). A chain of runs repeats exactly only on one kind.
+cpu_kind() {
+  local flags isa=none
+  flags=" $(grep -m1 '^flags' /proc/cpuinfo | cut -d: -f2) "
+  if [[ $flags == *" amx_bf16 "* ]]; then isa=amx_bf16; elif [[ $flags == *" avx512_bf16 "* ]]; then isa=avx512_bf16; fi
+  echo "$(grep -m1 '^vendor_id' /proc/cpuinfo | cut -d: -f2 | tr -d ' ') $isa"
+}
+
+# same_cpu_kind: before a stage trains or samples, check that this CPU is of the kind the pinned models were made on
+# ($CPU_KIND_FILE, committed beside the manifest; written by the chain's first stage). On another kind a re-made
+# model differs, which pin_sha256 would find only after the hours of its training.
+CPU_KIND_FILE=${CPU_KIND_FILE:-results/artifacts.cpu}
+same_cpu_kind() {
+  local here pinned
+  here=$(cpu_kind)
+  if [[ ! -s $CPU_KIND_FILE ]]; then
+    echo "$here" > "$CPU_KIND_FILE"
+    return 0
+  fi
+  pinned=$(< "$CPU_KIND_FILE")
+  if [[ $pinned != "$here" ]]; then
+    echo "this CPU is '$here', but the pinned models ($MANIFEST) were made on '$pinned' ($CPU_KIND_FILE): runs here" \
+      "would not repeat them. Run on that kind, or begin the chain again (REPORT.md, status): move its results" \
+      "aside, keep only the GGUF's line in $MANIFEST and delete $CPU_KIND_FILE; stopping" >&2
+    return 1
+  fi
 }
