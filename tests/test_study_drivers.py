@@ -210,3 +210,29 @@ def test_pin_sha256_records_each_artifact_once_and_stops_on_a_different_one(tmp_
     )
     assert (tmp_path / "manifest").read_text() == manifest
     assert pin(tmp_path, tmp_path / "art" / "missing").returncode != 0  # a model that is not there is no pass
+
+
+def test_new_chain_moves_the_old_chains_results_aside_and_keeps_the_sft_pin(tmp_path):
+    repo, art = tmp_path / "repo", tmp_path / "art"
+    shutil.copytree(ROOT / "scripts" / "study", repo / "scripts" / "study")
+    (repo / "results/level1/lost_amd").mkdir(parents=True)
+    (repo / "results/level1/lost_amd/README.md").write_text("older record")
+    (repo / "results/level1/dev_budget.json").write_text("{}")
+    sft = "model/sft.gguf"
+    manifest = f"{'a' * 64}  {sft}\n{'b' * 64}  rm_a/export/model.safetensors\n"
+    (repo / "results/artifacts.sha256").write_text(manifest)
+    (repo / "results/artifacts.cpu").write_text("OtherVendor avx512_bf16\n")
+    env = {**os.environ, "RLHF_ARTIFACTS": str(art), "MODEL": str(art / sft)}
+    run = subprocess.run(["bash", "scripts/study/new_chain.sh", "other"], cwd=repo, env=env, capture_output=True,
+                         text=True)  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    old = repo / "results/level1/other"
+    assert sorted(p.name for p in old.iterdir()) == ["README.md", "artifacts.sha256", "dev_budget.json"]
+    assert (old / "artifacts.sha256").read_text() == manifest and "'OtherVendor avx512_bf16'" in (
+        old / "README.md"
+    ).read_text()
+    assert (repo / "results/level1/lost_amd/README.md").read_text() == "older record"  # earlier records stay
+    assert (repo / "results/artifacts.sha256").read_text() == f"{'a' * 64}  {sft}\n"
+    assert not (repo / "results/artifacts.cpu").exists() and not (repo / "results/level2").exists()
+    again = subprocess.run(["bash", "scripts/study/new_chain.sh", "other"], cwd=repo, env=env, capture_output=True)
+    assert again.returncode == 0 and not (old / "other").exists()  # nothing left to move: nothing moves

@@ -127,8 +127,8 @@ same_cpu_kind() {
   pinned=$(< "$CPU_KIND_FILE")
   if [[ $pinned != "$here" ]]; then
     echo "this CPU is '$here', but the pinned models ($MANIFEST) were made on '$pinned' ($CPU_KIND_FILE): runs here" \
-      "would not repeat them. Run on that kind, or begin the chain again (REPORT.md, status): move its results" \
-      "aside, keep only the GGUF's line in $MANIFEST and delete $CPU_KIND_FILE; stopping" >&2
+      "would not repeat them. Run on that kind, or begin the chain again: bash scripts/study/new_chain.sh NAME" \
+      "moves its results aside; stopping" >&2
     return 1
   fi
 }
