@@ -106,7 +106,8 @@ def scalar_rm_and_tokens(model: str, sequences: int, length: int) -> tuple:
     from rlhf.models import load_reward_model
 
     rm = load_reward_model(model, 2, head="scalar").train()
-    ids = torch.randint(3, 40000, (sequences, length), generator=torch.Generator().manual_seed(0))
+    vocab = rm.config.vocab_size  # random ids, which the timing does not depend on
+    ids = torch.randint(3, vocab, (sequences, length), generator=torch.Generator().manual_seed(0))
     return rm, ids, torch.ones_like(ids)
 
 
