@@ -28,6 +28,11 @@ def data_args(p, roles):
     p.add_argument("--sources", nargs="+", help="keep only rows of these sources")
 
 
+def precision_arg(p) -> None:
+    p.add_argument("--precision", choices=["bf16-mixed", "32"], default="bf16-mixed",
+                   help="bf16 autocast (fast with bf16 instructions) or float32 (fast without them)")  # fmt: skip
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = top.add_subparsers(dest="stage", required=True)
@@ -44,7 +49,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--temperature", type=float, default=1.0)
     p.add_argument("--batch-size", type=int, default=16)
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--precision", choices=["bf16-mixed", "32"], default="bf16-mixed")
+    precision_arg(p)
     p.add_argument("--out", required=True)
     p.set_defaults(func=run_generate)
 
@@ -56,6 +61,7 @@ def parser() -> argparse.ArgumentParser:
         if name == "probe":
             p.add_argument("--probe", required=True, help="text file with the answer to score")
         p.add_argument("--batch-size", type=int, default=16)
+        precision_arg(p)
         p.add_argument("--out", required=True)
         p.set_defaults(func=func)
 
@@ -72,6 +78,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--grade-prior-roles", nargs="+", metavar="ROLE",
                    help="the RM's training roles: their grade shares, as one p(s), are the fit's baseline")  # fmt: skip
     p.add_argument("--batch-size", type=int, default=16)
+    precision_arg(p)
     p.add_argument("--out", required=True)
     p.set_defaults(func=run_pairs)
 

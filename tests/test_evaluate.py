@@ -254,3 +254,31 @@ def test_bad_input_is_one_line(tmp_path):
         capture_output=True, text=True, cwd=REPO,
     )  # fmt: skip
     assert result.returncode == 2 and result.stderr.strip().startswith("error: model path")
+
+
+def test_scoring_runs_at_the_precision_asked_for(study, tiny_model, scalar_rm, monkeypatch, tmp_path):
+    """judge, probe and pairs take --precision like generate: float32 scores are the RM's float32 outputs."""
+    import rlhf.evaluate as stages
+    from evaluate import parser
+    from rlhf.models import load_reward_model, load_tokenizer, reward_logits
+
+    tokenizer = load_tokenizer(scalar_rm)
+    rm = load_reward_model(scalar_rm, tokenizer.pad_token_id).eval()
+    sequences, pad = [[5, 6, 7, 8], [9, 10]], tokenizer.pad_token_id
+    ids, mask = torch.tensor([[5, 6, 7, 8], [9, 10, pad, pad]]), torch.tensor([[1, 1, 1, 1], [1, 1, 0, 0]])
+    with torch.inference_mode():
+        fp32 = reward_logits(rm, ids, mask)
+    assert torch.equal(stages.rm_outputs(rm, sequences, pad, 2, stages._autocast("32")), fp32)
+    assert not torch.equal(stages.rm_outputs(rm, sequences, pad, 2, stages._autocast("bf16-mixed")), fp32)
+
+    asked = []
+    real = stages._autocast
+    monkeypatch.setattr(stages, "_autocast", lambda precision="bf16-mixed": asked.append(precision) or real(precision))
+    study["sft"] = tiny_model
+    generate(study, tiny_model, tmp_path / "generations.jsonl", 0, "--precision", "32")
+    main(["judge", "--rm", scalar_rm, "--generations", str(tmp_path / "generations.jsonl")]
+         + ["--out", str(tmp_path / "scores.jsonl"), "--precision", "32"])  # fmt: skip
+    assert asked == ["32", "32"]  # generate, then judge
+    for stage in ("probe", "pairs"):
+        required = {"probe": ["--generations", "g", "--probe", "p"], "pairs": ["--pairs", "p"]}[stage]
+        assert parser().parse_args([stage, "--rm", "r", *required, "--out", "o", "--precision", "32"]).precision == "32"

@@ -172,7 +172,7 @@ def run_generate(args) -> None:
 def _autocast(precision: str = "bf16-mixed"):
     """bf16 autocast on the CPU (the fast path here, and what REINFORCE's rollouts ran under) or full fp32. The
     evaluation commands run on the CPU; inside training, the trainer's own precision context is passed instead."""
-    if message := emulated_bf16_warning(precision, on_cpu=True):
+    if message := emulated_bf16_warning(precision, on_cpu=True, override="--precision 32"):
         warnings.warn(message, stacklevel=2)
     return lambda: torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bf16-mixed")
 
@@ -219,7 +219,7 @@ def run_judge(args) -> None:
         ]:
             sequences.append(prompts[r["prompt_hash"]] + response["ids"])
             keys.append((r["prompt_hash"], name))
-    scores = score_sequences(rm, sequences, tokenizer.pad_token_id, args.batch_size)
+    scores = score_sequences(rm, sequences, tokenizer.pad_token_id, args.batch_size, _autocast(args.precision))
     by_prompt: dict[str, dict] = {}
     for (h, name), s in zip(keys, scores):
         by_prompt.setdefault(h, {"prompt_hash": h})[name] = s
@@ -278,7 +278,7 @@ def run_pairs(args) -> None:
         kept = set(sorted({i["prompt_hash"] for i in items})[: args.max_prompts])
         items = [i for i in items if i["prompt_hash"] in kept]
     sequences = [i["chosen_ids"] for i in items] + [i["rejected_ids"] for i in items]
-    outputs = rm_outputs(rm, sequences, tokenizer.pad_token_id, args.batch_size)
+    outputs = rm_outputs(rm, sequences, tokenizer.pad_token_id, args.batch_size, _autocast(args.precision))
     n = len(items)
     scores = read_rewards(outputs, "mean")["score"]
     chosen, rejected = scores[:n], scores[n:]
@@ -377,7 +377,7 @@ def run_probe(args) -> None:
     probe = probe + [tokenizer.eos_token_id]
     sft = [prompts[r["prompt_hash"]] + r["greedy"]["ids"] for r in records]
     garbage = [prompts[r["prompt_hash"]] + probe for r in records]
-    scores = score_sequences(rm, sft + garbage, tokenizer.pad_token_id, args.batch_size)
+    scores = score_sequences(rm, sft + garbage, tokenizer.pad_token_id, args.batch_size, _autocast(args.precision))
     n = len(records)
     s_sft = torch.tensor([s["score"] for s in scores[:n]])
     s_probe = torch.tensor([s["score"] for s in scores[n:]])

@@ -19,14 +19,15 @@ def cpu_has_native_bf16() -> bool:
     return bool(torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported())
 
 
-def emulated_bf16_warning(precision: str | int | None, on_cpu: bool) -> str | None:
-    """The warning to show for a run at ``precision`` (on the CPU when ``on_cpu``), or None where bf16 is native,
-    not asked for, or the run is on a GPU."""
+def emulated_bf16_warning(
+    precision: str | int | None, on_cpu: bool, override: str = "--trainer.precision=32-true"
+) -> str | None:
+    """The warning to show for a run at ``precision`` (on the CPU when ``on_cpu``), naming the command's
+    ``override``, or None where bf16 is native, not asked for, or the run is on a GPU."""
     if not on_cpu or str(precision) not in BF16_PRECISIONS or cpu_has_native_bf16():
         return None
     return (
         f"precision {precision} on a CPU without bf16 instructions ({torch.backends.cpu.get_cpu_capability()}): "
         "bf16 is converted in software here and runs many times slower than float32 "
-        "(bench/bench_precision.py measures it); pass --trainer.precision=32-true to trade the configs' "
-        "precision for speed"
+        f"(bench/bench_precision.py measures it); pass {override} to trade the configs' precision for speed"
     )
