@@ -304,24 +304,32 @@ def run_cli(*args, env=None):
     )
 
 
-@pytest.mark.parametrize(
-    "override, message",
-    [
-        ("--data.path=/no/such/pairs.jsonl", "error: data path '/no/such/pairs.jsonl' does not exist"),
-        ("--model.init_args.model=./no/such/model", "error: model path './no/such/model' does not exist"),
-        ("--data.mode=prompts", "error: RewardModelModule trains on data.mode='pairs'"),
-        ("--data.max_length=4", "error: train pairs: max_length=4 drops all"),
-    ],
-)
-def test_bad_input_ends_with_one_clear_line(tiny_model, pairs_file, tmp_path, override, message):
+BAD_INPUTS = [
+    ("--data.path=/no/such/pairs.jsonl", "error: data path '/no/such/pairs.jsonl' does not exist"),
+    ("--model.init_args.model=./no/such/model", "error: model path './no/such/model' does not exist"),
+    ("--data.mode=prompts", "error: RewardModelModule trains on data.mode='pairs'"),
+    ("--data.max_length=4", "error: train pairs: max_length=4 drops all"),
+]
+
+
+def bad_input_args(tiny_model, pairs_file, tmp_path, override) -> list[str]:
     args = ["fit", "--config", str(REPO / "configs/reward_model.yaml"), f"--data.path={pairs_file}"]
     args += [f"--data.tokenizer={tiny_model}", f"--model.init_args.model={tiny_model}", "--trainer.accelerator=cpu"]
-    args += [f"--trainer.logger.init_args.save_dir={tmp_path}", "--trainer.max_steps=1", override]
-    result = run_cli(*args)
+    return args + [f"--trainer.logger.init_args.save_dir={tmp_path}", "--trainer.max_steps=1", override]
+
+
+@pytest.mark.parametrize("override, message", BAD_INPUTS)
+def test_bad_input_ends_with_one_clear_line(tiny_model, pairs_file, tmp_path, override, message):
+    result = run_cli(*bad_input_args(tiny_model, pairs_file, tmp_path, override))
     assert result.returncode == 2, result.stderr[-2000:]
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith(message) and "Traceback" not in result.stderr, result.stderr[-2000:]
-    assert "Traceback" in run_cli(*args, env={"RLHF_TRACEBACK": "1"}).stderr
+
+
+def test_bad_input_shows_its_traceback_on_request(tiny_model, pairs_file, tmp_path):
+    # one case: the switch is in run_with_one_line_errors, the same for every error (a subprocess costs ~15 s here)
+    result = run_cli(*bad_input_args(tiny_model, pairs_file, tmp_path, BAD_INPUTS[0][0]), env={"RLHF_TRACEBACK": "1"})
+    assert result.returncode != 0 and "Traceback" in result.stderr and "does not exist" in result.stderr
 
 
 def study_data(tmp_path) -> tuple[str, str]:
