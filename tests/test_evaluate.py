@@ -138,7 +138,7 @@ def test_pairs_and_probe(study, tiny_model, scalar_rm, distribution_rm, tmp_path
     main(["pairs", "--rm", scalar_rm, "--pairs", study["data"], "--splits", study["splits"], "--max-prompts", "3",
           "--out", str(subset)])  # fmt: skip
     assert json.loads(subset.read_text())["n_prompts"] == 3 and json.loads(subset.read_text())["n_pairs"] == 6
-    assert report["pairs_dropped_for_length"] == 0
+    assert report["pairs_dropped_for_length"] == 0 and report["precision"] == "bf16-mixed"  # the default, recorded
     short = tmp_path / "short.json"  # too short for some responses: the pairs dropped are counted
     main(["pairs", "--rm", scalar_rm, "--pairs", study["data"], "--splits", study["splits"], "--roles", "test",
           "--max-length", "60", "--out", str(short)])  # fmt: skip
@@ -173,6 +173,7 @@ def test_pairs_and_probe(study, tiny_model, scalar_rm, distribution_rm, tmp_path
           "--out", str(tmp_path / "pd.json")])  # fmt: skip
     report = json.loads((tmp_path / "pd.json").read_text())
     assert 0 < report["spread_answer_mean"] < 4.5 and 0 < report["spread_probe_mean"] < 4.5  # std on 1..10
+    assert report["precision"] == "bf16-mixed"
 
 
 def test_length_controls_by_hand():

@@ -69,7 +69,7 @@ generate_test() {
   local name=$1 policy=$2 rm
   shift 2
   pin_sha256 "$MODEL" "$policy"
-  same_cpu_kind
+  same_cpu_kind || return 1
   python evaluate.py generate --policy "$policy" --reference "$MODEL" "${PROMPTS[@]}" --roles test \
     --sources alpaca_eval2_weighted --samples 2 --max-new-tokens "$(chosen dev_budget.json chosen)" \
     --batch-size 16 --seed 0 --out "$EVAL/$name/generations.jsonl"

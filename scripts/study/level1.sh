@@ -26,7 +26,7 @@ rm_b() {  # the independent judge: after the lr runs, so that a problem of REINF
 
 budget() {  # the response budget: SFT on the dev prompts of the training pool, 2 samples each, largest budget
   [[ -f $R/dev_budget.json ]] && return
-  same_cpu_kind
+  same_cpu_kind || return 1
   python evaluate.py generate --policy "$MODEL" "${PROMPTS[@]}" --roles dev --sources alpaca_eval2_weighted \
     --samples 2 --max-new-tokens 256 --batch-size 16 --seed 0 --out "$ART/dev/sft_256/generations.jsonl"
   python scripts/study/dev_choices.py budget "$ART/dev/sft_256/generations.jsonl" --out $R/dev_budget.json

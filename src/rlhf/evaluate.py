@@ -292,6 +292,7 @@ def run_pairs(args) -> None:
         "pairs": args.pairs,
         "roles": args.roles if args.splits else None,
         "max_length": args.max_length,
+        "precision": args.precision,
         "pairs_dropped_for_length": dropped,
         "n_pairs": n,
         "n_prompts": len(set(clusters)),
@@ -383,6 +384,7 @@ def run_probe(args) -> None:
     s_probe = torch.tensor([s["score"] for s in scores[n:]])
     report = {
         "rm": args.rm,
+        "precision": args.precision,
         "n_prompts": n,
         "probe_beats_answer": (s_probe > s_sft).double().mean().item(),
         "mean_score_answer": s_sft.mean().item(),
