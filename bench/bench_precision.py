@@ -13,19 +13,9 @@ import time
 from pathlib import Path
 
 import torch
-from common import DEFAULTS, environment, scalar_rm_and_tokens, write
+from common import DEFAULTS, cpu_model, environment, scalar_rm_and_tokens, write
 
 from rlhf.models import reward_logits
-
-
-def cpu_model() -> str:
-    """The CPU's name with its family and model numbers: "AMD EPYC" alone names Zen 3 and Zen 4 alike."""
-    fields: dict[str, str] = {}
-    with open("/proc/cpuinfo") as f:
-        for line in f:
-            key, _, value = line.partition(":")
-            fields.setdefault(key.strip(), value.strip())
-    return f"{fields.get('model name', 'unknown')} (family {fields.get('cpu family')}, model {fields.get('model')})"
 
 
 def main() -> None:

@@ -111,6 +111,16 @@ def scalar_rm_and_tokens(model: str, sequences: int, length: int) -> tuple:
     return rm, ids, torch.ones_like(ids)
 
 
+def cpu_model() -> str:
+    """The CPU's name with its family and model numbers: "AMD EPYC" alone names Zen 3 and Zen 4 alike."""
+    fields: dict[str, str] = {}
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            key, _, value = line.partition(":")
+            fields.setdefault(key.strip(), value.strip())
+    return f"{fields.get('model name', 'unknown')} (family {fields.get('cpu family')}, model {fields.get('model')})"
+
+
 def environment() -> dict:
     return {
         "torch": torch.__version__,

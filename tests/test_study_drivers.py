@@ -11,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 STUB = """#!/usr/bin/env bash
 if [[ $1 == -c ]]; then exec "$REAL_PYTHON" "$@"; fi  # the drivers' one-line JSON reads (chosen) run for real
@@ -22,11 +24,20 @@ for arg; do  # a fit leaves its model, whose bytes are its own arguments (each r
 done
 """
 LEVEL1_MODELS = ["rm_a/export", "rm_b/export", "l1_seed0/policy", "l1_seed1/policy", "l1_seed2/policy"]
+BF16_CPU, AVX2_CPU = "fpu avx2 avx512f avx512_bf16 sse", "fpu avx2 sse"  # /proc/cpuinfo flags with and without bf16
 
 
-def run_driver(tmp_path: Path, driver: str, *stages: str, existing: tuple[str, ...] = ()) -> list[str]:
+def cpuinfo(tmp_path: Path, flags: str = BF16_CPU, vendor: str = "AuthenticAMD") -> str:
+    """A made-up /proc/cpuinfo (scripts/study/env.sh reads $CPUINFO), so that no test depends on the CPU it runs on."""
+    path = tmp_path / f"cpuinfo_{vendor}_{len(flags)}"
+    path.write_text(f"processor\t: 0\nvendor_id\t: {vendor}\nmodel name\t: Made-up CPU\nflags\t\t: {flags}\n")
+    return str(path)
+
+
+def run_driver(tmp_path: Path, driver: str, *stages: str, existing: tuple[str, ...] = (), **env_vars: str) -> list[str]:
     """Run a copy of the driver with nothing done yet but the dev choices (256 tokens, lr 1e-6, beta 0.05) and the
-    ``existing`` model directories under $RLHF_ARTIFACTS; its python calls."""
+    ``existing`` model directories under $RLHF_ARTIFACTS, on a CPU with bf16 instructions unless ``env_vars`` say
+    otherwise; its python calls."""
     repo, bin_dir, calls = tmp_path / "repo", tmp_path / "bin", tmp_path / "calls.txt"
     for name in ("model", *existing):
         (tmp_path / "art" / name).mkdir(parents=True)
@@ -45,6 +56,8 @@ def run_driver(tmp_path: Path, driver: str, *stages: str, existing: tuple[str, .
         "CALLS": str(calls),
         "RLHF_ARTIFACTS": str(tmp_path / "art"),
         "MODEL": str(tmp_path / "art" / "model" / "model.safetensors"),
+        "CPUINFO": cpuinfo(tmp_path),
+        **env_vars,
     }
     subprocess.run(["bash", f"scripts/study/{driver}", *stages], cwd=repo, env=env, check=True, capture_output=True)
     return calls.read_text().splitlines()
@@ -106,6 +119,22 @@ def test_level2_trains_both_rms_and_functionals_and_compares_against_level1(tmp_
     assert calls[-1].startswith("scripts/report/summary.py level2")
 
 
+SCORING = ("evaluate.py generate", "evaluate.py judge", "evaluate.py pairs", "evaluate.py probe")
+
+
+@pytest.mark.parametrize("precision", ["bf16-mixed", "32"])
+@pytest.mark.parametrize("driver", ["level1.sh", "level2.sh"])
+def test_every_stage_of_a_chain_runs_at_its_precision(tmp_path, driver, precision):
+    flags, isa = (BF16_CPU, "avx512_bf16") if precision == "bf16-mixed" else (AVX2_CPU, "none")  # float32: no bf16
+    calls = run_driver(tmp_path, driver, existing=tuple(LEVEL1_MODELS), CPUINFO=cpuinfo(tmp_path, flags),
+                       STUDY_PRECISION=precision)  # fmt: skip
+    fits, scoring = [c for c in calls if c.startswith("cli.py fit")], [c for c in calls if c.startswith(SCORING)]
+    assert fits and all(f"--trainer.precision={precision} " in c for c in fits)
+    assert {c.split()[1] for c in scoring} >= {"generate", "judge", "pairs", "probe"}
+    assert all(f"--precision {precision} " in c for c in scoring)
+    assert (tmp_path / "repo/results/artifacts.cpu").read_text() == f"AuthenticAMD {isa} {precision}\n"
+
+
 KILLED_STUB = """#!/usr/bin/env bash
 printf '%s\\n' "$*" >> "$CALLS"
 n=$(wc -l < "$CALLS")
@@ -116,8 +145,8 @@ exit "${LAST_EXIT:-0}"
 
 
 def run_stage(tmp_path: Path, kills: int, last_exit: int = 0, pinned_kind: str = "") -> tuple[int, list[str]]:
-    """scripts/study/env.sh's run_stage with a python that is killed (exit 137) on its first ``kills`` calls, the
-    pinned models made on a CPU of ``pinned_kind`` (none yet if empty)."""
+    """scripts/study/env.sh's run_stage on a CPU with bf16 instructions, with a python that is killed (exit 137) on
+    its first ``kills`` calls, the pinned models made on a CPU of ``pinned_kind`` (none yet if empty)."""
     bin_dir, calls, kind_file = tmp_path / "bin", tmp_path / "calls.txt", tmp_path / "artifacts.cpu"
     bin_dir.mkdir(parents=True)
     calls.touch()
@@ -127,7 +156,7 @@ def run_stage(tmp_path: Path, kills: int, last_exit: int = 0, pinned_kind: str =
     (bin_dir / "python").chmod(0o755)
     env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "CALLS": str(calls),
            "RLHF_ARTIFACTS": str(tmp_path / "art"), "KILLS": str(kills), "LAST_EXIT": str(last_exit),
-           "CPU_KIND_FILE": str(kind_file)}  # fmt: skip
+           "CPU_KIND_FILE": str(kind_file), "CPUINFO": cpuinfo(tmp_path)}  # fmt: skip
     script = "set -euo pipefail; source scripts/study/env.sh; run_stage run done.json base.yaml overlay.yaml --x=1"
     result = subprocess.run(["bash", "-c", script], cwd=ROOT, env=env, capture_output=True, text=True)
     return result.returncode, calls.read_text().splitlines()
@@ -138,8 +167,8 @@ def test_a_killed_run_resumes_from_its_last_checkpoint(tmp_path):
     assert status == 0 and len(calls) == 3
     assert "--ckpt_path" not in calls[0]  # nothing to resume at first
     assert all(f"--ckpt_path {tmp_path}/art/run/logs/run/version_0/checkpoints/last.ckpt --x=1" in c for c in calls[1:])
-    cpu = open("/proc/cpuinfo").read().split("model name")[1].split(":", 1)[1].splitlines()[0].strip()
     starts = [line.split(" ", 2)[1:] for line in (tmp_path / "art/run/cpus.log").read_text().splitlines()]
+    cpu = "Made-up CPU"
     assert starts == [["start", cpu], ["resume", cpu], ["resume", cpu]]  # the CPU of every start and resumption
 
 
@@ -156,30 +185,49 @@ def env_sh(function: str, *args: str, **env: str) -> subprocess.CompletedProcess
                           capture_output=True, text=True)  # fmt: skip
 
 
-def test_cpu_kind_is_the_vendor_and_the_best_bf16_instructions():
-    info = Path("/proc/cpuinfo").read_text().splitlines()
+def test_cpu_kind_is_the_vendor_and_the_best_bf16_instructions(tmp_path):
+    info = Path("/proc/cpuinfo").read_text().splitlines()  # this machine's, read as the drivers read it
     vendor = next(line for line in info if line.startswith("vendor_id")).split(":")[1].strip()
     flags = next(line for line in info if line.startswith("flags")).split(":")[1].split()
     isa = next((f for f in ("amx_bf16", "avx512_bf16") if f in flags), "none")
     assert env_sh("cpu_kind").stdout == f"{vendor} {isa}\n"
+    for flags, kind in [(AVX2_CPU, "none"), (BF16_CPU, "avx512_bf16"), (BF16_CPU + " amx_bf16", "amx_bf16")]:
+        made_up = cpuinfo(tmp_path, flags, "GenuineIntel")
+        assert env_sh("cpu_kind", CPUINFO=made_up).stdout == f"GenuineIntel {kind}\n"
 
 
 def test_same_cpu_kind_records_the_first_kind_and_stops_on_another(tmp_path):
-    kind_file, here = tmp_path / "artifacts.cpu", env_sh("cpu_kind").stdout
-    assert env_sh("same_cpu_kind", CPU_KIND_FILE=str(kind_file)).returncode == 0
-    assert kind_file.read_text() == here  # the chain's first stage writes its kind
-    assert env_sh("same_cpu_kind", CPU_KIND_FILE=str(kind_file)).returncode == 0
-    kind_file.write_text("OtherVendor avx512_bf16\n")
-    result = env_sh("same_cpu_kind", CPU_KIND_FILE=str(kind_file))
-    assert result.returncode == 1 and f"this CPU is '{here.strip()}'" in result.stderr
-    assert "were made on 'OtherVendor avx512_bf16'" in result.stderr
-    assert kind_file.read_text() == "OtherVendor avx512_bf16\n"
+    kind_file = tmp_path / "artifacts.cpu"
+    env = {"CPU_KIND_FILE": str(kind_file), "CPUINFO": cpuinfo(tmp_path)}
+    assert env_sh("same_cpu_kind", **env).returncode == 0
+    assert kind_file.read_text() == "AuthenticAMD avx512_bf16 bf16-mixed\n"  # the chain's first stage writes its kind
+    assert env_sh("same_cpu_kind", **env).returncode == 0
+    kind_file.write_text("OtherVendor avx512_bf16 bf16-mixed\n")
+    result = env_sh("same_cpu_kind", **env)
+    assert result.returncode == 1 and "this CPU at this precision is 'AuthenticAMD avx512_bf16 bf16-mixed'" in (
+        result.stderr
+    )
+    assert "were made on 'OtherVendor avx512_bf16 bf16-mixed'" in result.stderr
+    assert kind_file.read_text() == "OtherVendor avx512_bf16 bf16-mixed\n"
+    kind_file.write_text("AuthenticAMD avx512_bf16 bf16-mixed\n")  # the same CPU, but a float32 stage: another chain
+    assert env_sh("same_cpu_kind", **env, STUDY_PRECISION="32").returncode == 1
+
+
+def test_a_bf16_chain_does_not_start_on_a_cpu_without_bf16_instructions(tmp_path):
+    kind_file = tmp_path / "artifacts.cpu"
+    env = {"CPU_KIND_FILE": str(kind_file), "CPUINFO": cpuinfo(tmp_path, AVX2_CPU)}
+    result = env_sh("same_cpu_kind", **env)
+    assert result.returncode == 1 and "no bf16 instructions" in result.stderr and "STUDY_PRECISION=32" in result.stderr
+    assert not kind_file.exists()  # no chain begun
+    assert env_sh("same_cpu_kind", **env, STUDY_PRECISION="32").returncode == 0  # a float32 chain does
+    assert kind_file.read_text() == "AuthenticAMD none 32\n"
+    assert env_sh("same_cpu_kind", **env).returncode == 1  # and a bf16 stage cannot join it
 
 
 def test_a_stage_stops_before_training_on_another_kind_of_cpu(tmp_path):
-    status, calls = run_stage(tmp_path, kills=0, pinned_kind="OtherVendor avx512_bf16")
+    status, calls = run_stage(tmp_path, kills=0, pinned_kind="OtherVendor avx512_bf16 bf16-mixed")
     assert status == 1 and calls == []  # not one step trained
-    status, calls = run_stage(tmp_path / "same", kills=0, pinned_kind=env_sh("cpu_kind").stdout.strip())
+    status, calls = run_stage(tmp_path / "same", kills=0, pinned_kind="AuthenticAMD avx512_bf16 bf16-mixed")
     assert status == 0 and len(calls) == 1
 
 

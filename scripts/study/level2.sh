@@ -38,12 +38,13 @@ rm_eval() {  # as the Level-1 RMs; plus calibration, spread, and the arena grade
     pin_sha256 "$ART/$rm/export"
     [[ -f $R/${rm}_test_pairs.json ]] || python evaluate.py pairs --rm "$ART/$rm/export" --pairs "$DATA" \
       --splits splits/prefmix.json --roles test --max-prompts 80 --max-length 1024 --rating-range 1 10 \
-      --grade-prior-roles rm_a --out $R/${rm}_test_pairs.json
+      --grade-prior-roles rm_a --precision "$STUDY_PRECISION" --out $R/${rm}_test_pairs.json
     [[ -f $R/${rm}_human_pairs.json ]] || python evaluate.py pairs --rm "$ART/$rm/export" \
-      --pairs ../shared/data/human_pairs.jsonl.gz --max-length 3072 --out $R/${rm}_human_pairs.json
+      --pairs ../shared/data/human_pairs.jsonl.gz --max-length 3072 --precision "$STUDY_PRECISION" \
+      --out $R/${rm}_human_pairs.json
     [[ -f $R/${rm}_probe.json ]] || python evaluate.py probe --rm "$ART/$rm/export" \
       --generations "$EVAL/sft/generations.jsonl" --probe ../shared/data/probes/null_model_response.txt \
-      --out $R/${rm}_probe.json
+      --precision "$STUDY_PRECISION" --out $R/${rm}_probe.json
   done
 }
 

@@ -23,8 +23,9 @@ for level in results/level1 results/level2; do
   mv "${files[@]}" "$level/$name/"
   cp "$MANIFEST" "$level/$name/artifacts.sha256"
   cat > "$level/$name/README.md" << EOF
-The results of a chain of study runs made on a CPU of the kind '$old_kind' (vendor and bf16 instructions), moved
-here on $(date -u +%F) by \`bash scripts/study/new_chain.sh $name\` when the chain began again on '$(cpu_kind)'.
+The results of a chain of study runs made on a CPU of the kind '$old_kind' (vendor, bf16 instructions,
+precision), moved here on $(date -u +%F) by \`bash scripts/study/new_chain.sh $name\` when the chain began again on
+'$(cpu_kind) $STUDY_PRECISION'.
 \`artifacts.sha256\`: the models those results used (\`cd \$RLHF_ARTIFACTS && sha256sum -c artifacts.sha256\`).
 They are the record of those runs, not results of the current chain.
 EOF
