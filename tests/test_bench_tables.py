@@ -1,0 +1,50 @@
+"""The benchmarks' result tables (the rows REPORT.md shows through scripts/report/fill_tables.py), on made-up runs."""
+
+import pytest
+from conftest import REPO
+from helpers import load_script
+
+
+@pytest.fixture
+def bench(monkeypatch):
+    monkeypatch.syspath_prepend(str(REPO / "bench"))  # the benchmarks import their shared `common` module
+    return lambda name: load_script(f"bench/{name}.py")
+
+
+def test_matmul_table_sets_this_machine_beside_an_earlier_run(bench):
+    here = {
+        "settings": {
+            "size": 64,
+            "repeats": 3,
+            "iterations": 2,
+            "dtypes": ["float32"],
+            "against": "old.json",
+            "out": "new.json",
+        },  # fmt: skip
+        "cpu_model": "Made-up CPU (family 1, model 2)",
+        "environment": {"threads": 2, "torch": "x"},
+        "median_gflops": {"float32": 100.0},
+    }
+    earlier = {"median_gflops": {"float32": 80.0, "bfloat16": 400.0}}  # an older file: no cpu_model
+    rows = bench("bench_matmul").table(here, earlier).splitlines()
+    assert rows[2] == "| this machine (Made-up CPU (family 1, model 2)) | 100 | not run | 0.25 |"
+    assert rows[3] == "| old.json | 80 | 400 | 0.20 |"  # each float32 rate over the earlier run's bf16 rate
+    assert rows[-1].endswith("`python bench/bench_matmul.py --dtypes float32 --against old.json --out new.json`")
+
+
+def test_precision_table_shows_the_medians_and_their_ratio(bench):
+    rates = {"forward_backward.32-true": 100.0, "forward_backward.bf16-mixed": 5.0, "forward.32-true": 400.0,
+             "forward.bf16-mixed": 64.0}  # fmt: skip
+    result = {
+        "tokens_per_s": rates,
+        "bf16_over_fp32": {"forward_backward": 0.05, "forward": 0.16},
+        "runs": {key: [value, value] for key, value in rates.items()},
+        "cpu_model": "Made-up CPU",
+        "cpu_capability": "AVX2",
+        "environment": {"threads": 2, "torch": "x"},
+        "sequences": 2,
+        "length": 256,
+    }
+    rows = bench("bench_precision").table(result, "out.json").splitlines()
+    assert rows[2:4] == ["| forward + backward | 100.0 | 5.0 | 0.05 |", "| forward | 400.0 | 64.0 | 0.16 |"]
+    assert "medians of 2 runs per side in turns" in rows[-1] and "--out out.json" in rows[-1]
