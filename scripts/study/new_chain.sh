@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Begin the study's chain of runs again, on a CPU of another kind than the pinned models' (REPORT.md status): the
+# Begin the study's chain of runs again, on a CPU of another kind than the pinned models' (REPORT.md, Appendix A): the
 # committed results of the chain so far (the files directly under results/level1 and results/level2) move to
 # results/level{1,2}/NAME/, with the chain's manifest, its CPU kind and a README saying where they came from; the
 # manifest keeps only the SFT model's line (the GGUF does not depend on the CPU); results/artifacts.cpu goes, so the
