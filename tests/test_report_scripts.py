@@ -195,17 +195,17 @@ def test_compute_hours_leave_out_the_breaks_between_sessions(tmp_path):
         writer.close()
 
     start = 1_800_000_000.0
-    # Process 1: 2 h of logging every 10 min with one 15-min gap (a validation) and one 30-min pause inside it.
+    # Process 1: logging every 10 min, with a 15-min gap (a bf16 validation) and a 30-min one (a float32 one).
     first = [start + 600 * i for i in range(7)] + [start + 4500 + 600 * i for i in range(4)]
     first += [first[-1] + 1800 + 600 * i for i in range(4)]
     # Process 2 resumes 6 min after process 1's last event (a short break between sessions) and logs 1 h.
     second = [first[-1] + 360 + 600 * i for i in range(7)]
     log(first, 0)
     log(second, len(first))
-    computed = (3600 + 900 + 1800 + 1800) / 3600 + 1
-    assert summary.compute_hours(str(tmp_path)) == pytest.approx(computed)
-    assert summary.compute_hours(str(tmp_path), max_gap_s=700) == pytest.approx(computed - 0.25)
-    assert summary.compute_hours(str(tmp_path), max_gap_s=3600) == pytest.approx(computed + 0.5)
+    inside = (3600 + 900 + 1800 + 1800 + 1800) / 3600 + 1  # every gap inside a process; never the 6-min break
+    assert summary.compute_hours(str(tmp_path)) == pytest.approx(inside)
+    assert summary.compute_hours(str(tmp_path), max_gap_s=1200) == pytest.approx(inside - 0.5)
+    assert summary.compute_hours(str(tmp_path), max_gap_s=700) == pytest.approx(inside - 0.75)
 
 
 def test_model_hash_covers_a_directory_model_file_by_file(tmp_path):
