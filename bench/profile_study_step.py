@@ -1,12 +1,14 @@
 """A REINFORCE step exactly as the study runs it (configs/reinforce.yaml + configs/study/reinforce_cpu.yaml, the
-dev-chosen budget and lr, 16 rollouts from the study's training prompts, bf16 mixed), for a few steps under
-Lightning's SimpleProfiler: seconds per step, per phase, the process's system time (page faults) and peak memory.
+dev-chosen budget and lr, 16 rollouts from the study's training prompts, bf16 mixed or ``--precision``), for a few
+steps under Lightning's SimpleProfiler: seconds per step, per phase, the process's system time (page faults) and
+peak memory.
 Timing does not depend on the RM's weights: without ``--reward-model`` an untrained head on the SFT backbone is
 written under ``$RLHF_ARTIFACTS/bench`` and used. ``--code DIR`` runs another checkout's ``src/`` and ``cli.py``
 (the code before a change), so one shell script can time both sides in turns; the allocator is chosen outside
 (``LD_PRELOAD``) and recorded. bench/study_step.sh runs it for every side:
 
 python bench/profile_study_step.py --model GGUF --tokenizer DIR --data PAIRS --out results/bench/study_step_ours.json
+python bench/profile_study_step.py ... --precision 32 --out results/bench/study_step_fp32.json  # a float32 chain's
 """
 
 import argparse
@@ -28,6 +30,7 @@ def main() -> None:
     parser.add_argument("--reward-model", help="a scalar RM directory (default: an untrained head, see above)")
     parser.add_argument("--max-new-tokens", type=int, default=256)
     parser.add_argument("--lr", type=float, default=1e-6)
+    parser.add_argument("--precision", default="bf16-mixed", help="the trainer's (a float32 chain's: 32)")
     parser.add_argument("--steps", type=int, default=3)
     parser.add_argument("--warmup-steps", type=int, default=1)
     parser.add_argument("--logs", default="/tmp/profile_study_step")
@@ -68,6 +71,7 @@ def main() -> None:
             "--trainer.enable_checkpointing=false",
             "--trainer.profiler=simple",
             f"--trainer.logger.init_args.save_dir={args.logs}",
+            f"--trainer.precision={args.precision}",
             "--seed_everything=0",
         ],
     )
@@ -80,7 +84,7 @@ def main() -> None:
     write(
         args.out,
         {
-            "benchmark": "the study's REINFORCE step (its configs, 16 rollouts, bf16 mixed) under SimpleProfiler",
+            "benchmark": f"the study's REINFORCE step (its configs, 16 rollouts, {args.precision}), SimpleProfiler",
             "settings": vars(args),
             "code": str(code),
             "rlhf_from": rlhf.__file__,
