@@ -185,6 +185,21 @@ def test_level1_summary_holds_the_issue_fields(tmp_path):
     assert "+0.600 SFT standard deviations under rm_a (the training RM) and +0.150 under rm_b" in tables
 
 
+def test_rm_summary_before_any_policy(tmp_path):
+    art, res, splits = write_study(tmp_path, ["rm_a", "rm_b"], {}, {})
+    (res / "rm_a_probe.json").unlink()  # the probe runs on SFT's test answers, with the test evaluation
+    (res / "rm_b_probe.json").unlink()
+    result = summary.level1_rms(str(res), str(art), None, str(splits))
+    assert result["rm"]["A"]["probe_beats_sft_answer"] is None and result["rm"]["B"]["pairs_trained"] == 2000
+    assert set(result["rm"]["B"]["human_accuracy"]) == {"mean", "ci95", "n"} and "primary" not in result
+    tables = summary.markdown(result).splitlines()
+    assert "| A | 2,000 | 0.700 [0.600, 0.800] (n=500) | 0.800 [0.700, 0.900] | 0.700 [0.600, 0.800] (n=500) " \
+           "| 0.800 [0.700, 0.900] | not yet run |" in tables  # fmt: skip
+    assert any(row.startswith("| B | human | -0.100") for row in tables)  # the length controls too
+    with pytest.raises(FileNotFoundError):  # the full Level-1 summary needs the probe
+        summary.rm_entry(str(res), str(art), "rm_a")
+
+
 def test_compute_hours_leave_out_the_breaks_between_sessions(tmp_path):
     from torch.utils.tensorboard import SummaryWriter
 

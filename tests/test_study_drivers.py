@@ -93,7 +93,9 @@ def test_level1_runs_every_stage_in_order_with_the_dev_choices(tmp_path):
     assert "no_baseline=" not in calls[compares[0]] and "no_baseline=" in calls[compares[1]]
     first_ablation_fit = calls.index(fit_of(calls, ablation[0]))
     assert compares[0] < first_ablation_fit < compares[1]  # the primary endpoint before the ablation trains
-    assert calls[-1].startswith("scripts/report/summary.py level1")
+    assert calls[-1].startswith("scripts/report/summary.py level1 ")
+    (rm_table,) = [i for i, c in enumerate(calls) if c.startswith("scripts/report/summary.py level1-rms")]
+    assert rm_table > max(i for i, c in enumerate(calls) if c.startswith("evaluate.py pairs"))  # once both are judged
     pinned = [line.split("  ")[1] for line in (tmp_path / "repo/results/artifacts.sha256").read_text().splitlines()]
     policies = [f"{name}/policy" for name in seeds + ablation]
     assert pinned == [f"{name}/model.safetensors" for name in ["model", *LEVEL1_MODELS[:2], *policies]]

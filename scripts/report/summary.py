@@ -6,7 +6,9 @@ python scripts/report/summary.py level1 --results results/level1 --artifacts $RL
     --out results/level1/summary.json
 python scripts/report/summary.py level2 --results results/level2 --artifacts $RLHF_ARTIFACTS --model $MODEL \
     --out results/level2/summary.json
-Each also writes its tables for REPORT.md beside it (summary.md).
+python scripts/report/summary.py level1-rms --results results/level1 --artifacts $RLHF_ARTIFACTS --model $MODEL \
+    --out results/level1/rm_summary.json     # the Level-1 RMs alone, as soon as they are judged
+Each also writes its tables for REPORT.md beside it (summary.md, rm_summary.md).
 """
 
 import argparse
@@ -81,9 +83,11 @@ def cpus(artifacts: str, name: str) -> list[str]:
         return sorted({line.split(" ", 2)[2].strip() for line in f if line.strip()})
 
 
-def rm_entry(results: str, artifacts: str, name: str) -> dict:
+def rm_entry(results: str, artifacts: str, name: str, probe_needed: bool = True) -> dict:
     """One RM as trained (its config and ``training.json``) and as judged (``<name>_{test,human}_pairs.json``,
-    ``<name>_probe.json``); a distributional RM adds what its p(s) says on the test pairs."""
+    ``<name>_probe.json``, which the probe on SFT's test answers writes later than the others: without
+    ``probe_needed`` a missing one reads as None); a distributional RM adds what its p(s) says on the test pairs."""
+    probe = os.path.join(results, f"{name}_probe.json")
     config = run_config(artifacts, name)
     data, trainer = config["data"], config["trainer"]
     train = load(os.path.join(artifacts, name, "export", "training.json"))
@@ -100,7 +104,7 @@ def rm_entry(results: str, artifacts: str, name: str) -> dict:
         "human_accuracy": accuracy(human),
         "length_baseline": {"test": test["length_baseline"], "human": human["length_baseline"]},
         "length_controls": {"test": test["length_controls"], "human": human["length_controls"]},
-        "probe_beats_sft_answer": load(os.path.join(results, f"{name}_probe.json"))["probe_beats_answer"],
+        "probe_beats_sft_answer": load(probe)["probe_beats_answer"] if probe_needed or os.path.exists(probe) else None,
         "weights_sha256": sha256(os.path.join(artifacts, name, "export", "model.safetensors")),
         "compute_hours": compute_hours(log_dir(artifacts, name)),
         "cpus": cpus(artifacts, name),
@@ -220,6 +224,14 @@ def level1(results: str, artifacts: str, model_file: str | None, splits: str) ->
     }
 
 
+def level1_rms(results: str, artifacts: str, model_file: str | None, splits: str) -> dict:
+    """RM_A and RM_B as judged, before any policy exists (the probe's column once the test evaluation ran)."""
+    return {
+        "rm": {k: rm_entry(results, artifacts, f"rm_{k.lower()}", probe_needed=False) for k in ("A", "B")},
+        **provenance(model_file, splits, ["rm_*.json"]),
+    }
+
+
 def level2(results: str, artifacts: str, model_file: str | None, splits: str) -> dict:
     compare = load(os.path.join(results, "test_compare.json"))
     primary = compare["primary"]
@@ -249,22 +261,30 @@ def level2(results: str, artifacts: str, model_file: str | None, splits: str) ->
     }
 
 
-def markdown(summary: dict) -> str:
-    """The summary's tables for REPORT.md: the RMs as judged, the primary endpoint, the secondary family."""
+def rm_markdown(rms: dict) -> list[str]:
+    """The RMs as judged: accuracy beside the length baseline (held-out and human pairs), the probe, length controls."""
     interval = lambda a: f"{a['mean']:.3f} [{a['ci95'][0]:.3f}, {a['ci95'][1]:.3f}]"  # noqa: E731
     lines = [
         "| RM | pairs trained | held-out pairs: accuracy [95% CI] | length baseline | human pairs: accuracy [95% CI] "
         "| length baseline | garbage answer beats SFT's |",
         "|---|---|---|---|---|---|---|",
     ]
-    for name, rm in summary["rm"].items():
+    for name, rm in rms.items():
         test, human, baseline = rm["val_accuracy"], rm["human_accuracy"], rm["length_baseline"]
         probe = rm["probe_beats_sft_answer"]
         lines.append(
             f"| {name} | {rm['pairs_trained']:,} | {interval(test)} (n={test['n']}) | {interval(baseline['test'])} "
-            f"| {interval(human)} (n={human['n']}) | {interval(baseline['human'])} | {probe:.3f} |"
+            f"| {interval(human)} (n={human['n']}) | {interval(baseline['human'])} "
+            f"| {'not yet run' if probe is None else f'{probe:.3f}'} |"
         )
-    lines += ["", *length_controls_markdown(summary["rm"])]
+    return [*lines, "", *length_controls_markdown(rms)]
+
+
+def markdown(summary: dict) -> str:
+    """The summary's tables for REPORT.md: the RMs as judged, the primary endpoint, the secondary family."""
+    lines = rm_markdown(summary["rm"])
+    if "primary" not in summary:  # the RMs alone (level1-rms)
+        return "\n".join(lines) + "\n"
     primary = summary["primary"]
     low, high = primary["ci95"]
     lines += [
@@ -315,14 +335,15 @@ def judge_change_markdown(change: dict | None) -> list[str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("level", choices=["level1", "level2"])
+    parser.add_argument("level", choices=["level1", "level2", "level1-rms"])
     parser.add_argument("--results", required=True)
     parser.add_argument("--artifacts", default=os.path.expanduser("~/rlhf_artifacts"))
     parser.add_argument("--model", default=os.environ.get("MODEL"), help="the SFT model file (its sha256 is recorded)")
     parser.add_argument("--splits", default="splits/prefmix.json")
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
-    summary = {"level1": level1, "level2": level2}[args.level](args.results, args.artifacts, args.model, args.splits)
+    make = {"level1": level1, "level2": level2, "level1-rms": level1_rms}[args.level]
+    summary = make(args.results, args.artifacts, args.model, args.splits)
     with open(args.out, "w") as f:
         json.dump(summary, f, indent=2)
     with open(os.path.splitext(args.out)[0] + ".md", "w") as f:

@@ -81,6 +81,8 @@ rm_eval() {  # each RM on the held-out substitute pairs, the human pairs, and th
       --pairs ../shared/data/human_pairs.jsonl.gz --max-length 3072 --precision "$STUDY_PRECISION" \
       --out $R/${rm}_human_pairs.json
   done
+  # the RMs' table before any policy exists (the probe runs on SFT's test answers later: in summary's table)
+  python scripts/report/summary.py level1-rms --results $R --artifacts "$ART" --model "$MODEL" --out $R/rm_summary.json
 }
 
 test_eval() {  # SFT and the three seeds on the test prompts, once; the primary endpoint (before the ablation trains)
