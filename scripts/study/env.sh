@@ -121,7 +121,7 @@ cpu_kind() {
 # models were made on ($CPU_KIND_FILE, committed beside the manifest: the kind and the precision; written by the
 # chain's first stage). On another kind a re-made model differs, which pin_sha256 would find only after the hours of
 # its training. On a CPU without bf16 instructions a bf16 chain does not start at all: the configs' bf16 runs there at
-# 0.05x float32 (results/bench/precision_amd_epyc_avx2.json), hours per step of the study.
+# 0.05x float32's speed in training (results/bench/precision_amd_epyc_avx2.json).
 CPU_KIND_FILE=${CPU_KIND_FILE:-results/artifacts.cpu}
 same_cpu_kind() {
   local here pinned
