@@ -4,7 +4,7 @@ bf16 instructions): the prompts' forward pass (prefill, over left-padded prompts
 the decode steps, and the top operators by self time.
 
 python bench/profile_decode.py --batch-size 64 --max-new-tokens 32 --out results/bench/decode_profile_cpu.json
-python bench/profile_decode.py --batch-size 16 --max-new-tokens 64 --float32 \
+python bench/profile_decode.py --batch-size 16 --max-new-tokens 256 --float32 \
   --max-prompt-length 384 --source alpaca_eval2_weighted --out results/bench/decode_fp32.json
 """
 
