@@ -277,7 +277,8 @@ def test_new_chain_moves_the_old_chains_results_aside_and_keeps_the_sft_pin(tmp_
                          text=True)  # fmt: skip
     assert run.returncode == 0, run.stderr
     old = repo / "results/level1/other"
-    assert sorted(p.name for p in old.iterdir()) == ["README.md", "artifacts.sha256", "dev_budget.json"]
+    kept = ["README.md", "artifacts.cpu", "artifacts.sha256", "dev_budget.json"]  # the kind too, for take_up_chain.sh
+    assert sorted(p.name for p in old.iterdir()) == kept
     assert (old / "artifacts.sha256").read_text() == manifest and "'OtherVendor avx512_bf16'" in (
         old / "README.md"
     ).read_text()
@@ -286,3 +287,40 @@ def test_new_chain_moves_the_old_chains_results_aside_and_keeps_the_sft_pin(tmp_
     assert not (repo / "results/artifacts.cpu").exists() and not (repo / "results/level2").exists()
     again = subprocess.run(["bash", "scripts/study/new_chain.sh", "other"], cwd=repo, env=env, capture_output=True)
     assert again.returncode == 0 and not (old / "other").exists()  # nothing left to move: nothing moves
+
+
+def test_take_up_chain_restores_a_record_on_its_kind_and_refuses_another(tmp_path):
+    repo, art = tmp_path / "repo", tmp_path / "art"
+    shutil.copytree(ROOT / "scripts" / "study", repo / "scripts" / "study")
+    sft = "model/sft.gguf"
+    record_manifest = f"{'a' * 64}  {sft}\n{'c' * 64}  rm_a/export/model.safetensors\n"
+    record = repo / "results/level1/fp32"
+    record.mkdir(parents=True)
+    (record / "README.md").write_text("the fp32 chain")
+    (record / "artifacts.sha256").write_text(record_manifest)
+    (record / "artifacts.cpu").write_text("AuthenticAMD none 32\n")
+    (record / "rm_val_curves.json").write_text('{"record": true}')
+    (repo / "results/level1/dev_budget.json").write_text("{}")  # the current chain's
+    current_manifest = f"{'a' * 64}  {sft}\n{'b' * 64}  rm_a/export/model.safetensors\n"
+    (repo / "results/artifacts.sha256").write_text(current_manifest)
+    (repo / "results/artifacts.cpu").write_text("GenuineIntel amx_bf16 bf16-mixed\n")
+    env = {**os.environ, "RLHF_ARTIFACTS": str(art), "MODEL": str(art / sft), "STUDY_PRECISION": "32"}
+
+    def take_up(flags: str) -> subprocess.CompletedProcess:
+        return subprocess.run(["bash", "scripts/study/take_up_chain.sh", "fp32", "amx"], cwd=repo, capture_output=True,
+                              text=True, env={**env, "CPUINFO": cpuinfo(tmp_path, flags)})  # fmt: skip
+
+    refused = take_up(BF16_CPU)  # another kind: nothing moves
+    assert refused.returncode == 2 and "'AuthenticAMD none 32'" in refused.stderr
+    assert (record / "rm_val_curves.json").exists() and (repo / "results/level1/dev_budget.json").exists()
+    run = take_up(AVX2_CPU)
+    assert run.returncode == 0, run.stderr
+    assert json.loads((repo / "results/level1/rm_val_curves.json").read_text()) == {"record": True}
+    assert not record.exists() and not (repo / "results/level1/dev_budget.json").exists()
+    assert (repo / "results/artifacts.sha256").read_text() == record_manifest
+    assert (repo / "results/artifacts.cpu").read_text() == "AuthenticAMD none 32\n"
+    aside = repo / "results/level1/amx"  # the current chain, as new_chain.sh moves it: restorable in its turn
+    assert sorted(p.name for p in aside.iterdir()) == ["README.md", "artifacts.cpu", "artifacts.sha256",
+                                                       "dev_budget.json"]  # fmt: skip
+    assert (aside / "artifacts.sha256").read_text() == current_manifest
+    assert (aside / "artifacts.cpu").read_text() == "GenuineIntel amx_bf16 bf16-mixed\n"

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Begin the study's chain of runs again, on a CPU of another kind than the pinned models' (REPORT.md, Appendix A): the
 # committed results of the chain so far (the files directly under results/level1 and results/level2) move to
-# results/level{1,2}/NAME/, with the chain's manifest, its CPU kind and a README saying where they came from; the
-# manifest keeps only the SFT model's line (the GGUF does not depend on the CPU); results/artifacts.cpu goes, so the
-# next stage records the new kind. Nothing under $RLHF_ARTIFACTS is touched.
+# results/level{1,2}/NAME/, with the chain's manifest, its CPU kind (artifacts.cpu, which take_up_chain.sh reads)
+# and a README saying where they came from; the manifest keeps only the SFT model's line (the GGUF does not depend
+# on the CPU); results/artifacts.cpu goes, so the next stage records the new kind. Nothing under $RLHF_ARTIFACTS is
+# touched.
 #   bash scripts/study/new_chain.sh intel_amx      # then: bash scripts/study/level1.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -22,6 +23,7 @@ for level in results/level1 results/level2; do
   mkdir "$level/$name"
   mv "${files[@]}" "$level/$name/"
   cp "$MANIFEST" "$level/$name/artifacts.sha256"
+  if [[ -s $CPU_KIND_FILE ]]; then cp "$CPU_KIND_FILE" "$level/$name/artifacts.cpu"; fi
   cat > "$level/$name/README.md" << EOF
 The results of a chain of study runs made on a CPU of the kind '$old_kind' (vendor, bf16 instructions,
 precision), moved here on $(date -u +%F) by \`bash scripts/study/new_chain.sh $name\` when the chain began again on
