@@ -1,4 +1,5 @@
-"""Report scripts on hand-made logs: the baseline ablation's statistics and the RMs' validation curves."""
+"""Report scripts on hand-made logs and generations: the baseline ablation's statistics, the RMs' validation curves,
+the summaries, finish rates."""
 
 import csv
 import json
@@ -10,6 +11,7 @@ from helpers import load_script
 
 ablation = load_script("scripts/report/baseline_ablation.py")
 rm_curves = load_script("scripts/report/rm_curves.py")
+finish_rates = load_script("scripts/report/finish_rates.py")
 
 
 def write_scalars(path, runs: dict[str, dict[str, list[float]]]) -> None:
@@ -358,3 +360,32 @@ def test_same_steps_finds_the_first_step_where_runs_part(tmp_path):
     assert not result["identical"] and result["first_differing_step"] == {"train/reward": 1}
     (events,) = (tmp_path / "dev").glob("events.out.tfevents.*")  # one event file of a log directory
     assert same_steps.same_steps(str(events), dev)["identical"]
+
+
+def test_finish_rates_by_hand_and_refused_past_the_runs_budget(tmp_path, monkeypatch):
+    def response(length: int, finished: bool) -> dict:
+        return {"length": length, "finished": finished}
+
+    records = [  # prompt 1: samples end at 100 and 300 tokens; prompt 2: one at 200, one never (cut at 384)
+        {"greedy": response(90, True), "samples": [response(100, True), response(300, True)]},
+        {"greedy": response(384, False), "samples": [response(200, True), response(384, False)]},
+    ]
+    out = finish_rates.finish_rates(records, [128, 256, 384])
+    assert {b: r["sampled_finished"] for b, r in out["budgets"].items()} == {"128": 0.25, "256": 0.5, "384": 0.75}
+    assert {b: r["greedy_finished"] for b, r in out["budgets"].items()} == {"128": 0.5, "256": 0.5, "384": 0.5}
+    assert out["prompts"] == 2 and out["sampled_responses"] == 4 and out["median_length_finished_samples"] == 200
+    run = tmp_path / "sft"
+    run.mkdir()
+    (run / "generations.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+    settings = {"policy": str(tmp_path / "missing.gguf"), "max_new_tokens": 384, "samples": 2, "temperature": 1.0,
+                "seed": 0, "precision": "32", "max_prompt_length": 384, "sources": ["a"], "out": "x"}  # fmt: skip
+    (run / "generate_settings.json").write_text(json.dumps(settings))
+    argv = ["finish_rates.py", "--run", f"sft={run / 'generations.jsonl'}", "--out", str(tmp_path / "rates.json")]
+    monkeypatch.setattr("sys.argv", [*argv, "--budgets", "256", "512"])
+    with pytest.raises(SystemExit, match="made with 384 new tokens"):  # 512 would count unfinished-at-384 as never
+        finish_rates.main()
+    monkeypatch.setattr("sys.argv", [*argv, "--budgets", "128", "384"])
+    finish_rates.main()
+    written = json.loads((tmp_path / "rates.json").read_text())["runs"]["sft"]
+    assert written["budgets"]["384"]["sampled_finished"] == 0.75 and written["max_new_tokens"] == 384
+    assert "out" not in written and "| sft (2) | 384 | 0.75 [" in (tmp_path / "rates.md").read_text()
