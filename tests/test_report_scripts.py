@@ -223,6 +223,13 @@ def test_compute_hours_leave_out_the_breaks_between_sessions(tmp_path):
     assert summary.compute_hours(str(tmp_path)) == pytest.approx(inside)
     assert summary.compute_hours(str(tmp_path), max_gap_s=1200) == pytest.approx(inside - 0.5)
     assert summary.compute_hours(str(tmp_path), max_gap_s=700) == pytest.approx(inside - 0.75)
+    paused = [(first[2] + 100, first[3]), (second[-1] - 60, second[-1] + 900)]  # by hand: 500 s, then the last 60 s
+    assert summary.compute_hours(str(tmp_path), paused=paused) == pytest.approx(inside - 560 / 3600)
+    log_file = tmp_path / "run" / "pauses.log"
+    log_file.parent.mkdir()
+    log_file.write_text("2027-01-15T08:00:00Z 2027-01-15T08:20:00Z python evaluate.py generate\n")
+    assert summary.paused_spans(str(tmp_path), "run") == [(1_800_000_000.0, 1_800_001_200.0)]
+    assert summary.paused_spans(str(tmp_path), "other") == []
 
 
 def test_model_hash_covers_a_directory_model_file_by_file(tmp_path):

@@ -324,3 +324,25 @@ def test_take_up_chain_restores_a_record_on_its_kind_and_refuses_another(tmp_pat
                                                        "dev_budget.json"]  # fmt: skip
     assert (aside / "artifacts.sha256").read_text() == current_manifest
     assert (aside / "artifacts.cpu").read_text() == "GenuineIntel amx_bf16 bf16-mixed\n"
+
+
+def test_pause_run_stops_the_run_for_the_command_and_logs_the_pause(tmp_path):
+    run = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)", "--trainer.logger.init_args.name=ra"])
+    try:
+        env = {**os.environ, "RLHF_ARTIFACTS": str(tmp_path)}
+        (tmp_path / "ra").mkdir()
+        state = tmp_path / "state"
+        during = f"ps -o stat= -p {run.pid} > {state}; exit 3"  # a failing command: the run must go on all the same
+        paused = subprocess.run(["bash", "scripts/study/pause_run.sh", "ra", "bash", "-c", during], cwd=ROOT, env=env,
+                                capture_output=True, text=True)  # fmt: skip
+        assert paused.returncode == 3, paused.stderr
+        assert state.read_text().strip().startswith("T")  # stopped while the command ran
+        after = subprocess.run(["ps", "-o", "stat=", "-p", str(run.pid)], capture_output=True, text=True).stdout
+        assert not after.strip().startswith("T") and run.poll() is None  # going on again
+        start, end, *command = (tmp_path / "ra" / "pauses.log").read_text().split()
+        assert start <= end and start.endswith("Z") and command[:2] == ["bash", "-c"]
+        missing = subprocess.run(["bash", "scripts/study/pause_run.sh", "rb", "true"], cwd=ROOT, env=env,
+                                 capture_output=True, text=True)  # fmt: skip
+        assert missing.returncode == 2 and "found 0 processes" in missing.stderr
+    finally:
+        run.kill()

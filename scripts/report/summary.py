@@ -13,6 +13,7 @@ Each also writes its tables for REPORT.md beside it (summary.md, rm_summary.md).
 
 import argparse
 import csv
+import datetime
 import glob
 import hashlib
 import importlib.metadata
@@ -56,21 +57,37 @@ def run_config(artifacts: str, name: str) -> dict:
         return yaml.safe_load(f)
 
 
-def compute_hours(log_dir: str, max_gap_s: float | None = None) -> float:
+def compute_hours(log_dir: str, max_gap_s: float | None = None, paused: list[tuple[float, float]] = ()) -> float:
     """Hours a run computed, from the wall times of its logged scalars: within each event file (one process; a
-    resumed run adds one), the sum of the gaps between consecutive events. Every gap inside a process counts: a study
-    process never pauses, and its longest gaps are its in-epoch validations and dev checks, which at float32 on two
-    cores (the Zen 3 chain) take longer than any cut-off meant for a bf16 run would allow; ``max_gap_s`` leaves out
-    longer gaps where that is not so. The break between a stopped process and its resumption is never counted,
-    however short; steps the stopped process computed after its last checkpoint count again when the resumption
-    repeats them."""
+    resumed run adds one), the sum of the gaps between consecutive events, less the time the process was stopped by
+    hand (``paused``: (start, end) wall times, ``scripts/study/pause_run.sh``). Every other gap inside a process
+    counts: its longest are its in-epoch validations and dev checks, which at float32 on two cores (the Zen 3 chain)
+    take longer than any cut-off meant for a bf16 run would allow; ``max_gap_s`` leaves out longer gaps where that
+    is not so. The break between a stopped process and its resumption is never counted, however short; steps the
+    stopped process computed after its last checkpoint count again when the resumption repeats them."""
+
+    def stopped(a: float, b: float) -> float:
+        return sum(max(0.0, min(b, end) - max(a, start)) for start, end in paused)
+
     hours = 0.0
     for events in sorted(glob.glob(os.path.join(log_dir, "events.out.tfevents.*"))):
         accumulator = EventAccumulator(events, size_guidance={"scalars": 0})
         accumulator.Reload()
         times = sorted(e.wall_time for tag in accumulator.Tags()["scalars"] for e in accumulator.Scalars(tag))
-        hours += sum(b - a for a, b in zip(times, times[1:]) if max_gap_s is None or b - a <= max_gap_s) / 3600
+        gaps = [(a, b) for a, b in zip(times, times[1:]) if max_gap_s is None or b - a <= max_gap_s]
+        hours += sum(b - a - stopped(a, b) for a, b in gaps) / 3600
     return hours
+
+
+def paused_spans(artifacts: str, name: str) -> list[tuple[float, float]]:
+    """When a run's process was stopped by hand to free the cores for a short measurement (its ``pauses.log``,
+    written by scripts/study/pause_run.sh: one ``START END`` pair of UTC ISO times per line)."""
+    path = os.path.join(artifacts, name, "pauses.log")
+    if not os.path.exists(path):
+        return []
+    with open(path) as f:
+        rows = [line.split()[:2] for line in f if line.strip()]
+    return [tuple(datetime.datetime.fromisoformat(t).timestamp() for t in row) for row in rows]
 
 
 def cpus(artifacts: str, name: str) -> list[str]:
@@ -106,7 +123,7 @@ def rm_entry(results: str, artifacts: str, name: str, probe_needed: bool = True)
         "length_controls": {"test": test["length_controls"], "human": human["length_controls"]},
         "probe_beats_sft_answer": load(probe)["probe_beats_answer"] if probe_needed or os.path.exists(probe) else None,
         "weights_sha256": sha256(os.path.join(artifacts, name, "export", "model.safetensors")),
-        "compute_hours": compute_hours(log_dir(artifacts, name)),
+        "compute_hours": compute_hours(log_dir(artifacts, name), paused=paused_spans(artifacts, name)),
         "cpus": cpus(artifacts, name),
     }
     if "distribution" in test:
@@ -126,7 +143,9 @@ def reinforce_settings(artifacts: str, runs: list[str]) -> dict:
     model = configs[0]["model"]["init_args"]
     return {
         "runs": names,
-        "compute_hours": [compute_hours(log_dir(artifacts, name)) for name in names],
+        "compute_hours": [
+            compute_hours(log_dir(artifacts, name), paused=paused_spans(artifacts, name)) for name in names
+        ],
         "cpus": sorted({cpu for name in names for cpu in cpus(artifacts, name)}),
         "seeds": [c["seed_everything"] for c in configs],
         "steps": configs[0]["trainer"]["max_steps"],
