@@ -55,7 +55,7 @@ def finish_rates(records: list[dict], budgets: list[int]) -> dict:
 
 def generation_settings(generations: str) -> dict:
     """What made the generations (evaluate.py's generate_settings.json beside them), the policy file's sha256, and
-    the CPU this ran on."""
+    this machine's CPU: the generations' own, as they live under $RLHF_ARTIFACTS on the machine that made them."""
     with open(os.path.join(os.path.dirname(generations), "generate_settings.json")) as f:
         settings = {k: v for k, v in json.load(f).items() if k in SETTINGS}
     policy = settings["policy"]

@@ -14,10 +14,11 @@ if [[ ${#pids[@]} -ne 1 ]]; then
   echo "found ${#pids[@]} processes of the run '$name', not one; nothing stopped" >&2
   exit 2
 fi
-start=$(date -u +%FT%TZ)
+start=$(date -u +%FT%TZ) command="$*"
+resume() {  # on any exit, an interrupted or failed command's too: a run must never stay stopped
+  kill -CONT "${pids[0]}" 2> /dev/null || true
+  echo "$start $(date -u +%FT%TZ) $command" >> "$ART/$name/pauses.log"
+}
+trap resume EXIT
 kill -STOP "${pids[0]}"
-status=0
-"$@" || status=$?
-kill -CONT "${pids[0]}"
-echo "$start $(date -u +%FT%TZ) $*" >> "$ART/$name/pauses.log"
-exit $status
+"$@"
