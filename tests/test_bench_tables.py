@@ -48,3 +48,24 @@ def test_precision_table_shows_the_medians_and_their_ratio(bench):
     rows = bench("bench_precision").table(result, "out.json").splitlines()
     assert rows[2:4] == ["| forward + backward | 100.0 | 5.0 | 0.05 |", "| forward | 400.0 | 64.0 | 0.16 |"]
     assert "medians of 2 runs per side in turns" in rows[-1] and "--out out.json" in rows[-1]
+
+
+def test_decode_linear_table_sums_a_decode_step_and_is_bit_equal_only_if_every_shape_is(bench):
+    module = bench("bench_decode_linear")
+    shapes = {"a": {"out_features": 4, "in_features": 2, "calls_per_decode_step": 3},
+              "b": {"out_features": 8, "in_features": 2, "calls_per_decode_step": 1}}  # fmt: skip
+    results = {
+        "a": {"1": {"ms": {"linear": 1.0, "tall_weight": 0.5}, "bit_equal": True},
+              "4": {"ms": {"linear": 2.0, "tall_weight": 4.0}, "bit_equal": True}},
+        "b": {"1": {"ms": {"linear": 3.0, "tall_weight": 1.5}, "bit_equal": True},
+              "4": {"ms": {"linear": 1.0, "tall_weight": 1.0}, "bit_equal": False}},
+    }  # fmt: skip
+    result = {"shapes": shapes, "results": results, "cpu_model": "Made-up CPU",
+              "environment": {"threads": 2, "torch": "x"}, "settings": {"repeats": 5, "out": "o.json"}}  # fmt: skip
+    rows = module.table(result).splitlines()
+    assert rows[2] == "| a (4 x 2) | 1 | 1.000 | 0.500 | 2.00x | yes |"
+    assert rows[5] == "| b (8 x 2) | 4 | 1.000 | 1.000 | 1.00x | no |"
+    # 3 calls of a plus 1 of b per step; bit-equal only where both shapes are
+    assert rows[6] == "| one decode step's linears | 1 | 6.0 | 3.0 | 2.00x | yes |"
+    assert rows[7] == "| one decode step's linears | 4 | 7.0 | 13.0 | 0.54x | no |"
+    assert rows[-1].endswith("`python bench/bench_decode_linear.py --out o.json`")
