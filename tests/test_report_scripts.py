@@ -202,6 +202,19 @@ def test_rm_summary_before_any_policy(tmp_path):
         summary.rm_entry(str(res), str(art), "rm_a")
 
 
+def test_rm_summary_of_rm_a_alone_while_rm_b_trains(tmp_path, monkeypatch, capsys):
+    art, res, splits = write_study(tmp_path, ["rm_a"], {}, {})  # RM_B neither trained nor judged yet
+    monkeypatch.setattr("sys.argv", ["summary.py", "level1", "--rms", "A", "--results", str(res), "--out", "x.json"])
+    with pytest.raises(SystemExit):  # a full summary needs every RM
+        summary.main()
+    assert "--rms goes with level1-rms only" in capsys.readouterr().err
+    result = summary.level1_rms(str(res), str(art), None, str(splits), rms=("A",))
+    assert list(result["rm"]) == ["A"] and result["rm"]["A"]["pairs_trained"] == 2000
+    assert [row.split(" |")[0] for row in summary.markdown(result).splitlines() if row.startswith("| A")] == ["| A"] * 3
+    with pytest.raises(FileNotFoundError):  # both, by default: RM_B's files are missing
+        summary.level1_rms(str(res), str(art), None, str(splits))
+
+
 def test_compute_hours_leave_out_the_breaks_between_sessions(tmp_path):
     from torch.utils.tensorboard import SummaryWriter
 

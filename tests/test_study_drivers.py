@@ -101,6 +101,16 @@ def test_level1_runs_every_stage_in_order_with_the_dev_choices(tmp_path):
     assert pinned == [f"{name}/model.safetensors" for name in ["model", *LEVEL1_MODELS[:2], *policies]]
 
 
+def test_rm_a_is_judged_alone_before_rm_b_trains(tmp_path):
+    calls = run_driver(tmp_path, "level1.sh", "rm_a", "rm_a_eval")
+    assert trained(calls) == ["rm_a"]
+    pairs = [c for c in calls if c.startswith("evaluate.py pairs")]
+    assert len(pairs) == 2 and all("/rm_a/export " in c for c in pairs)  # the held-out and the human pairs
+    assert {"--roles test" in c for c in pairs} == {True, False}
+    assert calls[-1].startswith("scripts/report/summary.py level1-rms --rms A ")
+    assert not any("rm_b" in c for c in calls)
+
+
 def test_level2_trains_both_rms_and_functionals_and_compares_against_level1(tmp_path):
     calls = run_driver(tmp_path, "level2.sh", existing=tuple(LEVEL1_MODELS))
     policies = [f"l2_{f}_seed{s}" for f in ("mean", "mean_minus_std") for s in range(3)]

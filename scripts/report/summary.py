@@ -8,6 +8,7 @@ python scripts/report/summary.py level2 --results results/level2 --artifacts $RL
     --out results/level2/summary.json
 python scripts/report/summary.py level1-rms --results results/level1 --artifacts $RLHF_ARTIFACTS --model $MODEL \
     --out results/level1/rm_summary.json     # the Level-1 RMs alone, as soon as they are judged
+python scripts/report/summary.py level1-rms --rms A ...   # RM_A alone, judged before RM_B exists
 Each also writes its tables for REPORT.md beside it (summary.md, rm_summary.md).
 """
 
@@ -19,6 +20,7 @@ import hashlib
 import importlib.metadata
 import json
 import os
+from functools import partial
 
 import torch
 import yaml
@@ -243,10 +245,13 @@ def level1(results: str, artifacts: str, model_file: str | None, splits: str) ->
     }
 
 
-def level1_rms(results: str, artifacts: str, model_file: str | None, splits: str) -> dict:
-    """RM_A and RM_B as judged, before any policy exists (the probe's column once the test evaluation ran)."""
+def level1_rms(
+    results: str, artifacts: str, model_file: str | None, splits: str, rms: tuple[str, ...] = ("A", "B")
+) -> dict:
+    """The Level-1 RMs as judged (both, or RM_A alone while RM_B trains), before any policy exists (the probe's
+    column once the test evaluation ran)."""
     return {
-        "rm": {k: rm_entry(results, artifacts, f"rm_{k.lower()}", probe_needed=False) for k in ("A", "B")},
+        "rm": {k: rm_entry(results, artifacts, f"rm_{k.lower()}", probe_needed=False) for k in rms},
         **provenance(model_file, splits, ["rm_*.json"]),
     }
 
@@ -359,10 +364,13 @@ def main() -> None:
     parser.add_argument("--artifacts", default=os.path.expanduser("~/rlhf_artifacts"))
     parser.add_argument("--model", default=os.environ.get("MODEL"), help="the SFT model file (its sha256 is recorded)")
     parser.add_argument("--splits", default="splits/prefmix.json")
+    parser.add_argument("--rms", nargs="+", choices=["A", "B"], help="level1-rms: the RMs to include (default both)")
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
-    make = {"level1": level1, "level2": level2, "level1-rms": level1_rms}[args.level]
-    summary = make(args.results, args.artifacts, args.model, args.splits)
+    if args.rms and args.level != "level1-rms":
+        parser.error("--rms goes with level1-rms only (the full summaries need every RM)")
+    make = {"level1": level1, "level2": level2, "level1-rms": partial(level1_rms, rms=tuple(args.rms or "AB"))}
+    summary = make[args.level](args.results, args.artifacts, args.model, args.splits)
     with open(args.out, "w") as f:
         json.dump(summary, f, indent=2)
     with open(os.path.splitext(args.out)[0] + ".md", "w") as f:

@@ -5,7 +5,7 @@
 #   bash scripts/study/level1.sh                 # every stage still to do
 #   bash scripts/study/level1.sh budget rm_a     # named stages, in this order:
 #                                                # budget rm_a lr rm_b policies rm_eval test_eval ablation
-#                                                # ablation_eval summary
+#                                                # ablation_eval summary (and rm_a_eval: RM_A judged alone)
 # Paths: scripts/study/env.sh (big outputs under $RLHF_ARTIFACTS); small results under results/level1/.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -71,17 +71,26 @@ ablation() {  # the paper's claim: the moving-average baseline lowers the varian
   done
 }
 
-rm_eval() {  # each RM on the held-out substitute pairs, the human pairs, and the garbage-answer probe
-  for rm in rm_a rm_b; do
-    pin_sha256 "$ART/$rm/export"
-    [[ -f $R/${rm}_test_pairs.json ]] || python evaluate.py pairs --rm "$ART/$rm/export" --pairs "$DATA" \
-      --splits splits/prefmix.json --roles test --max-prompts 80 --max-length 1024 --precision "$STUDY_PRECISION" \
-      --out $R/${rm}_test_pairs.json
-    [[ -f $R/${rm}_human_pairs.json ]] || python evaluate.py pairs --rm "$ART/$rm/export" \
-      --pairs ../shared/data/human_pairs.jsonl.gz --max-length 3072 --precision "$STUDY_PRECISION" \
-      --out $R/${rm}_human_pairs.json
-  done
-  # the RMs' table before any policy exists (the probe runs on SFT's test answers later: in summary's table)
+judge_rm() {  # judge_rm RM: one RM on the held-out substitute pairs and the human pairs
+  local rm=$1
+  pin_sha256 "$ART/$rm/export"
+  [[ -f $R/${rm}_test_pairs.json ]] || python evaluate.py pairs --rm "$ART/$rm/export" --pairs "$DATA" \
+    --splits splits/prefmix.json --roles test --max-prompts 80 --max-length 1024 --precision "$STUDY_PRECISION" \
+    --out $R/${rm}_test_pairs.json
+  [[ -f $R/${rm}_human_pairs.json ]] || python evaluate.py pairs --rm "$ART/$rm/export" \
+    --pairs ../shared/data/human_pairs.jsonl.gz --max-length 3072 --precision "$STUDY_PRECISION" \
+    --out $R/${rm}_human_pairs.json
+}
+
+rm_a_eval() {  # RM_A judged as soon as it exists (a slow chain's first results then land before RM_B's epoch)
+  judge_rm rm_a
+  python scripts/report/summary.py level1-rms --rms A --results $R --artifacts "$ART" --model "$MODEL" \
+    --out $R/rm_summary.json
+}
+
+rm_eval() {  # both RMs judged (the garbage-answer probe runs on SFT's test answers later: in summary's table)
+  judge_rm rm_a
+  judge_rm rm_b
   python scripts/report/summary.py level1-rms --results $R --artifacts "$ART" --model "$MODEL" --out $R/rm_summary.json
 }
 
