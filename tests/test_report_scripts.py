@@ -1,5 +1,5 @@
-"""Report scripts on hand-made logs and generations: the baseline ablation's statistics, the RMs' validation curves,
-the summaries, finish rates."""
+"""Report scripts on hand-made logs and generations: the baseline ablation's statistics, training progress and
+curves, the RMs' validation curves, the summaries, finish rates."""
 
 import csv
 import json
@@ -12,6 +12,8 @@ from helpers import load_script
 ablation = load_script("scripts/report/baseline_ablation.py")
 rm_curves = load_script("scripts/report/rm_curves.py")
 finish_rates = load_script("scripts/report/finish_rates.py")
+progress = load_script("scripts/report/training_progress.py")
+plot_curves = load_script("scripts/report/plot_curves.py")
 
 
 def write_scalars(path, runs: dict[str, dict[str, list[float]]]) -> None:
@@ -39,6 +41,51 @@ def test_ablation_statistics_by_hand(tmp_path):
     assert stats["grad_norm_variance"] == pytest.approx(4 / 3)  # sample variance of 1, 3, 1, 3
     assert stats["reward_by_block"] == {"0-1": 0.5, "2-3": 2.5}
     assert stats["rm_score_last_block"] == pytest.approx(7.0)  # steps 2 and 3
+
+
+def test_training_progress_by_hand(tmp_path, monkeypatch):
+    six = {"train/rm_score": [1.0, 3.0, 5.0, 5.0, 7.0, 9.0], "train/kl": [0.0, 0.0, 0.0, 1.0, 1.0, 1.0],
+           "train/response_length": [10.0] * 6, "train/unfinished": [0.5, 0.5, 0.0, 0.0, 1.0, 1.0],
+           "train/reward": [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]}  # fmt: skip
+    path = tmp_path / "scalars.csv"
+    write_scalars(path, {"s0": six, "s1": {**six, "train/rm_score": [0.0] * 6}})
+    with open(path, "a", newline="") as f:  # dev checks, and a step logged twice (the later row counts)
+        csv.writer(f).writerows([["/art/s0/logs", "dev/reward_gain", 6, 0.25], ["/art/s0/logs", "train/kl", 5, 3.0]])
+    run = progress.run_progress(progress.read_scalars(str(path))["s0"], block=2)
+    assert run["first_steps"] == [0, 1] and run["last_steps"] == [4, 5] and run["steps"] == 6
+    assert run["train"]["train/rm_score"] == {"first": 2.0, "last": 8.0}
+    assert run["train"]["train/kl"] == {"first": 0.0, "last": 2.0}  # steps 4 and 5: 1.0 and the later 3.0
+    assert run["dev"] == {"dev/reward_gain": {"6": 0.25}}
+    out = tmp_path / "progress.json"
+    monkeypatch.setattr("sys.argv", ["x", str(path), "--runs", "s0,s1", "--block", "2", "--out", str(out)])
+    progress.main()
+    result = json.loads(out.read_text())
+    assert result["mean_over_runs"]["train"]["train/rm_score"] == {"first": 1.0, "last": 4.0}
+    table = (tmp_path / "progress.md").read_text().splitlines()
+    assert table[2].startswith("| s0 | 0–1, 4–5 | 2.000 → 8.000 | 0.000 → 2.000 |")
+    assert "| s0 | 6 | 0.250 | n/a | n/a | n/a | n/a |" in table
+    with pytest.raises(SystemExit, match="would overlap"):
+        progress.run_progress(progress.read_scalars(str(path))["s0"], block=4)
+    # R = (score - shift) / scale - penalty * unfinished - beta * KL, so the score's change in SFT std is
+    # dR + penalty * d(unfinished) + beta * d(KL): here 0.1 + 2 * 0.2 + 0.1 * 1.0
+    train = {tag: {"first": 0.0, "last": 0.0} for tag in progress.TRAIN}
+    train.update({"train/reward": {"first": 0.0, "last": 0.1}, "train/unfinished": {"first": 0.5, "last": 0.7},
+                  "train/kl": {"first": 0.2, "last": 1.2}})  # fmt: skip
+    change = progress.standardised_score_change(train, beta=0.1, unfinished_penalty=2.0)
+    assert change["score_sft_std"] == pytest.approx(0.6) and change["taken_by_unfinished_penalty"] == pytest.approx(0.4)
+    assert change["taken_by_kl"] == pytest.approx(0.1)
+    monkeypatch.setattr("sys.argv", ["x", str(path), "--runs", "s0,s9", "--out", str(out)])
+    with pytest.raises(SystemExit, match="no scalars for runs"):
+        progress.main()
+
+
+def test_curves_read_seeds_from_a_csv_by_run_name(tmp_path):
+    path = tmp_path / "scalars.csv"
+    write_scalars(path, {"a": {"train/kl": [0.0, 1.0]}, "b": {"train/kl": [2.0, 3.0]}})
+    series = plot_curves.seed_series("b,a", plot_curves.read_scalars(str(path)))
+    assert [s["train/kl"] for s in series] == [{0: 2.0, 1: 3.0}, {0: 0.0, 1: 1.0}]
+    with pytest.raises(SystemExit, match=r"\['c'\]"):
+        plot_curves.seed_series("a,c", plot_curves.read_scalars(str(path)))
 
 
 def test_rm_curves_in_step_order(tmp_path):

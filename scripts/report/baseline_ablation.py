@@ -9,22 +9,13 @@ python scripts/report/baseline_ablation.py results/level1/training_scalars.csv \
 """
 
 import argparse
-import csv
 import json
 import os
 import statistics
-from collections import defaultdict
+import sys
 
-
-def read_scalars(path: str) -> dict[str, dict[str, dict[int, float]]]:
-    """{run name: {tag: {step: value}}}; a run's name is the directory after which its logs sit (``.../NAME/logs``)."""
-    runs: dict = defaultdict(lambda: defaultdict(dict))
-    with open(path) as f:
-        for row in csv.DictReader(f):
-            parts = os.path.normpath(row["run"]).split(os.sep)
-            name = parts[-2] if parts[-1] == "logs" else parts[-1]
-            runs[name][row["tag"]][int(row["step"])] = float(row["value"])
-    return runs
+sys.path.insert(0, os.path.dirname(__file__))
+from export_scalars import read_scalars  # noqa: E402
 
 
 def run_statistics(tags: dict[str, dict[int, float]], block: int) -> dict:

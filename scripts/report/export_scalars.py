@@ -1,4 +1,5 @@
-"""Export TensorBoard scalars of one or more runs to a CSV (run, tag, step, value), for plots and reports.
+"""Export TensorBoard scalars of one or more runs to a CSV (run, tag, step, value), for plots and reports; and read
+such a CSV back (``read_scalars``).
 
 python scripts/report/export_scalars.py LOG_DIR [LOG_DIR ...] --out results/scalars.csv
 """
@@ -7,6 +8,7 @@ import argparse
 import csv
 import glob
 import os
+from collections import defaultdict
 
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
@@ -25,6 +27,19 @@ def scalars(log_dir: str) -> list[tuple[str, int, float]]:
         for tag in acc.Tags()["scalars"]:
             rows += [(tag, e.step, e.value) for e in acc.Scalars(tag)]
     return rows
+
+
+def read_scalars(path: str) -> dict[str, dict[str, dict[int, float]]]:
+    """{run name: {tag: {step: value}}} from an exported CSV; a run's name is the directory its logs sit under
+    (``.../NAME/logs``). A step logged twice (by a stopped process and again by its exact resumption) keeps the
+    later row."""
+    runs: dict = defaultdict(lambda: defaultdict(dict))
+    with open(path) as f:
+        for row in csv.DictReader(f):
+            parts = os.path.normpath(row["run"]).split(os.sep)
+            name = parts[-2] if parts[-1] == "logs" else parts[-1]
+            runs[name][row["tag"]][int(row["step"])] = float(row["value"])
+    return runs
 
 
 def main() -> None:
