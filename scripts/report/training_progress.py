@@ -25,7 +25,7 @@ TRAIN = {  # tag: column
     "train/reward": "reward R",
 }
 DEV = {
-    "dev/reward_gain": "RM gain over SFT",
+    "dev/reward_gain": "RM gain over SFT (raw score)",
     "dev/greedy_win_rate": "greedy win rate",
     "dev/kl": "KL (nats)",
     "dev/length": "length (tokens)",
