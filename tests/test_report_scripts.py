@@ -14,6 +14,7 @@ rm_curves = load_script("scripts/report/rm_curves.py")
 finish_rates = load_script("scripts/report/finish_rates.py")
 progress = load_script("scripts/report/training_progress.py")
 plot_curves = load_script("scripts/report/plot_curves.py")
+pairs_table = load_script("scripts/report/rm_pairs_table.py")
 
 
 def write_scalars(path, runs: dict[str, dict[str, list[float]]]) -> None:
@@ -86,6 +87,32 @@ def test_curves_read_seeds_from_a_csv_by_run_name(tmp_path):
     assert [s["train/kl"] for s in series] == [{0: 2.0, 1: 3.0}, {0: 0.0, 1: 1.0}]
     with pytest.raises(SystemExit, match=r"\['c'\]"):
         plot_curves.seed_series("a,c", plot_curves.read_scalars(str(path)))
+
+
+def test_pairs_table_sets_the_rm_beside_the_length_baseline(tmp_path, monkeypatch):
+    report = {
+        "n_pairs": 1043,
+        "n_prompts": 889,
+        "pairs_dropped_for_length": 0,
+        "max_length": 3072,
+        "accuracy": {"mean": 0.7, "ci95": [0.65, 0.75]},
+        "length_baseline": {"mean": 0.71, "ci95": [0.68, 0.74]},
+    }
+    newer = {**report, "length_controls": {"rm_minus_length_baseline": {"mean": -0.01, "ci95": [-0.03, 0.01]}}}
+    older, path = tmp_path / "old.json", tmp_path / "new.json"
+    older.write_text(json.dumps(report))
+    path.write_text(json.dumps(newer))
+    out = tmp_path / "t.md"
+    monkeypatch.setattr("sys.argv", ["x", "--report", f"RM_A|human={older}", "--report", f"RM_B|human={path}",
+                                     "--out", str(out)])  # fmt: skip
+    pairs_table.main()
+    rows = out.read_text().splitlines()
+    assert rows[2] == ("| RM_A | human | 1,043 (889 prompts) | 0 at 3,072 tokens | 0.700 [0.650, 0.750] "
+                       "| 0.710 [0.680, 0.740] | not in this report |")  # fmt: skip
+    assert rows[3].endswith("| -0.010 [-0.030, 0.010] |")
+    monkeypatch.setattr("sys.argv", ["x", "--report", f"RM_A={older}", "--out", str(out)])
+    with pytest.raises(SystemExit, match="expected RM|PAIRS=FILE"):
+        pairs_table.main()
 
 
 def test_rm_curves_in_step_order(tmp_path):
