@@ -292,3 +292,25 @@ def test_training_position_is_checkpointed_and_resumes_with_the_unseen_batches(t
     loader = resumed.train_dataloader()  # Lightning has not called set_epoch yet when it first iterates
     assert seen + consume(resumed, iter(loader), 3) == expected
     assert resumed.state_dict() == {"epoch": 2, "batches_done": 6}
+
+
+def test_grade_stats_count_each_graded_response_once_and_split_its_variance_by_prompt():
+    from helpers import load_script
+
+    grades = load_script("scripts/data/grade_stats.py")
+    rated = lambda prompt, chosen, c, rejected, r: {  # noqa: E731
+        **row(prompt, chosen, rejected), "chosen_rating": c, "rejected_rating": r}  # fmt: skip
+    unrated = {**row("C?"), "chosen_rating": None, "rejected_rating": None}
+    rows = [rated("A?", "a1", "3.0", "a2", "1.0"), rated("A?", "a1", "3.0", "a3", "1.0"),  # a1 in two pairs
+            rated("B?", "b1", "7.0", "b2", "5.0"), unrated]  # fmt: skip
+    responses = grades.graded_responses(rows)
+    assert sorted((r["text"], r["grade"]) for r in responses) == [
+        ("a1", 3.0), ("a2", 1.0), ("a3", 1.0), ("b1", 7.0), ("b2", 5.0)]  # fmt: skip
+    # prompts A: 1, 1, 3 (mean 5/3) and B: 5, 7 (mean 6); over all, mean 17/5: between / total by hand
+    values, prompts = [1.0, 1.0, 3.0, 5.0, 7.0], ["A", "A", "A", "B", "B"]
+    mean = 17 / 5
+    total = sum((v - mean) ** 2 for v in values)
+    between = 3 * (5 / 3 - mean) ** 2 + 2 * (6 - mean) ** 2
+    assert grades.between_prompt_share(values, prompts) == pytest.approx(between / total)
+    with pytest.raises(SystemExit, match="graded 3 and 4"):
+        grades.graded_responses([*rows, rated("A?", "a1", "4.0", "a4", "1.0")])
