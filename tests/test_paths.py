@@ -1,8 +1,11 @@
-"""An export appears whole or not at all: a session can end in the middle of writing it."""
+"""An export appears whole or not at all: a session can end in the middle of writing it; a result's table sits
+beside it."""
+
+import json
 
 import pytest
 
-from rlhf.paths import directory_written_whole
+from rlhf.paths import directory_written_whole, write_result
 
 
 def test_directory_appears_only_when_complete(tmp_path):
@@ -26,3 +29,10 @@ def test_interrupted_write_leaves_the_old_export(tmp_path):
         assert not (tmp_path / "export.partial" / "weights").exists()
         (tmp_path / "export.partial" / "weights").write_text("new")
     assert (final / "weights").read_text() == "new" and partial
+
+
+def test_write_result_puts_the_table_beside_the_json(tmp_path):
+    out = tmp_path / "new" / "dir" / "result.json"  # directories made as needed
+    write_result(str(out), {"a": [1, 2]}, "| a |\n", indent=1)
+    assert json.loads(out.read_text()) == {"a": [1, 2]} and out.read_text().startswith('{\n "a"')
+    assert (tmp_path / "new" / "dir" / "result.md").read_text() == "| a |\n"

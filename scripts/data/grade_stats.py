@@ -9,15 +9,14 @@ prompts. Writes the JSON and, beside it, the Markdown table REPORT.md shows.
 """
 
 import argparse
-import json
 import math
-import os
 from collections import Counter, defaultdict
 
 import torch
 
 from rlhf.dataset import clean_pairs, encode_responses, load_rows, load_split_file, prompt_hash, rating, rows_in_roles
 from rlhf.models import load_tokenizer
+from rlhf.paths import write_result
 from rlhf.stats import cluster_bootstrap_statistic_ci, spearman
 
 
@@ -103,10 +102,7 @@ def main() -> None:
     for role in args.roles:
         part = rows_in_roles(rows, roles, [role], args.splits)
         result["roles"][role] = describe(tokenizer, part)
-    with open(args.out, "w") as f:
-        json.dump(result, f, indent=2)
-    with open(os.path.splitext(args.out)[0] + ".md", "w") as f:
-        f.write(markdown(result))
+    write_result(args.out, result, markdown(result))
     print(markdown(result))
 
 

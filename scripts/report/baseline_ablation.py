@@ -9,13 +9,14 @@ python scripts/report/baseline_ablation.py results/level1/training_scalars.csv \
 """
 
 import argparse
-import json
 import os
 import statistics
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
 from export_scalars import read_scalars  # noqa: E402
+
+from rlhf.paths import write_result  # noqa: E402
 
 
 def run_statistics(tags: dict[str, dict[int, float]], block: int) -> dict:
@@ -60,8 +61,6 @@ def main() -> None:
             "runs": per_run,
             "mean_over_seeds": {k: statistics.mean(r[k] for r in per_run.values()) for k in keys},
         }
-    with open(args.out, "w") as f:
-        json.dump(result, f, indent=2)
     lines = [
         "| arm | seeds | E[advantage²] | grad-norm variance | grad-norm mean | RM score, last block |",
         "|---|---|---|---|---|---|",
@@ -72,8 +71,7 @@ def main() -> None:
             f"| {label} | {len(r['runs'])} | {m['advantage_second_moment']:.3g} | {m['grad_norm_variance']:.3g} | "
             f"{m['grad_norm_mean']:.3g} | {m['rm_score_last_block']:.3g} |"
         )
-    with open(os.path.splitext(args.out)[0] + ".md", "w") as f:
-        f.write("\n".join(lines) + "\n")
+    write_result(args.out, result, "\n".join(lines) + "\n")
     print("\n".join(lines))
 
 

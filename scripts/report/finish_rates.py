@@ -22,6 +22,7 @@ import sys
 import torch
 
 from rlhf.evaluate import read_jsonl
+from rlhf.paths import write_result
 from rlhf.stats import bootstrap_ci
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -89,11 +90,7 @@ def main() -> None:
             raise SystemExit(f"{path}: made with {settings['max_new_tokens']} new tokens, fewer than a budget asked")
         runs[name] = {"generations": path, **settings, **finish_rates(read_jsonl(path), args.budgets)}
     result = {"runs": runs}
-    os.makedirs(os.path.dirname(args.out) or ".", exist_ok=True)
-    with open(args.out, "w") as f:
-        json.dump(result, f, indent=2)
-    with open(os.path.splitext(args.out)[0] + ".md", "w") as f:
-        f.write(markdown(result))
+    write_result(args.out, result, markdown(result))
     print(markdown(result))
 
 

@@ -11,6 +11,8 @@ import json
 import os
 import re
 
+from rlhf.paths import write_result
+
 
 def validations(run_dir: str) -> list[dict]:
     """The run's validation reports in step order (one per in-epoch validation; resumed runs included)."""
@@ -45,10 +47,7 @@ def main() -> None:
         curves[name] = validations(run_dir)
         if not curves[name]:
             raise SystemExit(f"{run_dir}: no rm_val_step*.json (has the RM validated yet?)")
-    with open(args.out, "w") as f:
-        json.dump(curves, f, indent=2)
-    with open(os.path.splitext(args.out)[0] + ".md", "w") as f:
-        f.write(markdown(curves))
+    write_result(args.out, curves, markdown(curves))
     print(markdown(curves))
 
 

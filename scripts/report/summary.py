@@ -27,6 +27,7 @@ import yaml
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 from rlhf.compare import secondary_markdown
+from rlhf.paths import write_result
 
 FUNCTIONAL_ARGS = ("reward_functional", "risk_lambda")
 HIERARCHICAL = "95% hierarchical bootstrap over seeds, then prompts (rlhf.stats)"
@@ -371,10 +372,7 @@ def main() -> None:
         parser.error("--rms goes with level1-rms only (the full summaries need every RM)")
     make = {"level1": level1, "level2": level2, "level1-rms": partial(level1_rms, rms=tuple(args.rms or "AB"))}
     summary = make[args.level](args.results, args.artifacts, args.model, args.splits)
-    with open(args.out, "w") as f:
-        json.dump(summary, f, indent=2)
-    with open(os.path.splitext(args.out)[0] + ".md", "w") as f:
-        f.write(markdown(summary))
+    write_result(args.out, summary, markdown(summary))
     print(markdown(summary))
 
 

@@ -9,7 +9,6 @@ python scripts/report/text_shift.py --eval $RLHF_ARTIFACTS/eval --policy reinfor
 """
 
 import argparse
-import json
 import os
 import re
 from collections import Counter
@@ -17,6 +16,7 @@ from collections import Counter
 import torch
 
 from rlhf.evaluate import read_jsonl
+from rlhf.paths import write_result
 from rlhf.stats import bootstrap_ci
 
 MARKERS = {
@@ -128,10 +128,7 @@ def main() -> None:
     args = parser.parse_args()
     policies = {name: runs.split(",") for name, _, runs in (p.partition("=") for p in args.policy)}
     result = analyse(args.eval, args.sft, policies)
-    with open(args.out, "w") as f:
-        json.dump(result, f, indent=1)
-    with open(os.path.splitext(args.out)[0] + ".md", "w") as f:
-        f.write(markdown(result) + "\n")
+    write_result(args.out, result, markdown(result) + "\n", indent=1)
     print(markdown(result))
 
 

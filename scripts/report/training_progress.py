@@ -9,13 +9,14 @@ python scripts/report/training_progress.py results/level1/lost_amd/training_scal
 """
 
 import argparse
-import json
 import os
 import statistics
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
 from export_scalars import read_scalars  # noqa: E402
+
+from rlhf.paths import write_result
 
 TRAIN = {  # tag: column
     "train/rm_score": "RM score",
@@ -131,10 +132,7 @@ def main() -> None:
         for r in [*runs.values(), result["mean_over_runs"]]:
             r["standardised"] = standardised_score_change(r["train"], args.beta, args.unfinished_penalty)
         result.update(beta=args.beta, unfinished_penalty=args.unfinished_penalty)
-    with open(args.out, "w") as f:
-        json.dump(result, f, indent=2)
-    with open(os.path.splitext(args.out)[0] + ".md", "w") as f:
-        f.write(markdown(result))
+    write_result(args.out, result, markdown(result))
     print(markdown(result))
 
 

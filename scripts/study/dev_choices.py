@@ -23,6 +23,7 @@ import statistics
 import torch
 
 from rlhf.evaluate import read_jsonl
+from rlhf.paths import write_result
 from rlhf.stats import bootstrap_ci
 
 BUDGETS = (128, 192, 256)
@@ -158,11 +159,7 @@ def main() -> None:
     lr.add_argument("--out", required=True)
     args = parser.parse_args()
     result = choose_budget(args.generations) if args.what == "budget" else choose_lr(args.run_dirs)
-    os.makedirs(os.path.dirname(args.out) or ".", exist_ok=True)
-    with open(args.out, "w") as f:
-        json.dump(result, f, indent=2)
-    with open(os.path.splitext(args.out)[0] + ".md", "w") as f:  # the table for REPORT.md
-        f.write(budget_markdown(result) if args.what == "budget" else lr_markdown(result))
+    write_result(args.out, result, budget_markdown(result) if args.what == "budget" else lr_markdown(result))
     print(json.dumps({k: v for k, v in result.items() if k != "runs"}, indent=2))
 
 

@@ -1,4 +1,5 @@
-"""Where models and data come from: a local path or a Hugging Face Hub id, and the errors a user can act on.
+"""Where models and data come from: a local path or a Hugging Face Hub id, and the errors a user can act on; and
+how outputs are written (an export directory whole, a result file with its table beside it).
 
 Every loader in the project resolves its argument here, so "not found", "looks like a path but is not there"
 and "no Hub" read the same everywhere and fail in a second instead of after a minute of network retries.
@@ -7,6 +8,7 @@ and "no Hub" read the same everywhere and fail in a second instead of after a mi
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import socket
@@ -35,6 +37,16 @@ def directory_written_whole(path: str):
     if final.exists():
         shutil.rmtree(final)
     os.replace(partial, final)
+
+
+def write_result(out: str, result: dict, table: str, indent: int = 2) -> None:
+    """A result as JSON at ``out`` and its Markdown table beside it (``NAME.md`` for ``NAME.json``), which REPORT.md
+    and README.md show through scripts/report/fill_tables.py."""
+    os.makedirs(os.path.dirname(out) or ".", exist_ok=True)
+    with open(out, "w") as f:
+        json.dump(result, f, indent=indent)
+    with open(os.path.splitext(out)[0] + ".md", "w") as f:
+        f.write(table)
 
 
 def run_with_one_line_errors(main) -> None:
