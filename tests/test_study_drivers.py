@@ -34,10 +34,17 @@ def cpuinfo(tmp_path: Path, flags: str = BF16_CPU, vendor: str = "AuthenticAMD")
     return str(path)
 
 
-def run_driver(tmp_path: Path, driver: str, *stages: str, existing: tuple[str, ...] = (), **env_vars: str) -> list[str]:
-    """Run a copy of the driver with nothing done yet but the dev choices (256 tokens, lr 1e-6, beta 0.05) and the
-    ``existing`` model directories under $RLHF_ARTIFACTS, on a CPU with bf16 instructions unless ``env_vars`` say
-    otherwise; its python calls."""
+def run_driver(
+    tmp_path: Path,
+    driver: str,
+    *stages: str,
+    existing: tuple[str, ...] = (),
+    results: dict | None = None,
+    **env_vars: str,
+) -> list[str]:
+    """Run a copy of the driver with nothing done yet but the dev choices (256 tokens, lr 1e-6, beta 0.05), the
+    ``existing`` model directories under $RLHF_ARTIFACTS and the ``results`` (name: JSON) under results/level1, on a
+    CPU with bf16 instructions unless ``env_vars`` say otherwise; its python calls."""
     repo, bin_dir, calls = tmp_path / "repo", tmp_path / "bin", tmp_path / "calls.txt"
     for name in ("model", *existing):
         (tmp_path / "art" / name).mkdir(parents=True)
@@ -46,6 +53,8 @@ def run_driver(tmp_path: Path, driver: str, *stages: str, existing: tuple[str, .
     (repo / "results" / "level1").mkdir(parents=True)
     (repo / "results/level1/dev_budget.json").write_text(json.dumps({"chosen": 256}))  # as dev_choices.py writes
     (repo / "results/level1/dev_lr.json").write_text(json.dumps({"chosen_lr": 1e-6, "beta": 0.05}))
+    for name, content in (results or {}).items():
+        (repo / "results/level1" / name).write_text(json.dumps(content))
     bin_dir.mkdir()
     (bin_dir / "python").write_text(STUB)
     (bin_dir / "python").chmod(0o755)
@@ -109,6 +118,14 @@ def test_rm_a_is_judged_alone_before_rm_b_trains(tmp_path):
     assert {"--roles test" in c for c in pairs} == {True, False}
     assert calls[-1].startswith("scripts/report/summary.py level1-rms --rms A ")
     assert not any("rm_b" in c for c in calls)
+
+
+def test_a_pairs_report_is_kept_only_in_its_current_form(tmp_path):
+    current, older = {"accuracy": {}, "length_controls": {}}, {"accuracy": {}}  # older: before the length controls
+    results = {"rm_a_test_pairs.json": current, "rm_a_human_pairs.json": older}
+    calls = run_driver(tmp_path, "level1.sh", "rm_a_eval", existing=("rm_a/export",), results=results)
+    (pairs,) = [c for c in calls if c.startswith("evaluate.py pairs")]
+    assert "human_pairs.jsonl.gz" in pairs and pairs.endswith("/rm_a_human_pairs.json")  # the older one, made again
 
 
 def test_level2_trains_both_rms_and_functionals_and_compares_against_level1(tmp_path):
@@ -270,6 +287,21 @@ def test_pin_sha256_records_each_artifact_once_and_stops_on_a_different_one(tmp_
     )
     assert (tmp_path / "manifest").read_text() == manifest
     assert pin(tmp_path, tmp_path / "art" / "missing").returncode != 0  # a model that is not there is no pass
+
+
+def test_pin_sha256_checks_a_pin_kept_by_its_ends_and_then_writes_it_whole(tmp_path):
+    rm = tmp_path / "art" / "rm_a" / "export"
+    rm.mkdir(parents=True)
+    (rm / "model.safetensors").write_bytes(b"weights")
+    full = hashlib.sha256(b"weights").hexdigest()
+    other = f"{'c' * 64}  rm_b/export/model.safetensors\n"
+    for wrong in (f"{full[:8]}…0000", f"0000…{full[-5:]}", "…"):  # either end differs, or no ends at all
+        (tmp_path / "manifest").write_text(f"{wrong}  rm_a/export/model.safetensors\n{other}")
+        result = pin(tmp_path, rm)
+        assert result.returncode == 1 and f"but the committed results used {wrong}" in result.stderr
+    (tmp_path / "manifest").write_text(f"{full[:8]}…{full[-5:]}  rm_a/export/model.safetensors\n{other}")
+    assert pin(tmp_path, rm).stdout == "pinned\n"
+    assert (tmp_path / "manifest").read_text() == f"{full}  rm_a/export/model.safetensors\n{other}"  # order kept
 
 
 def test_new_chain_moves_the_old_chains_results_aside_and_keeps_the_sft_pin(tmp_path):

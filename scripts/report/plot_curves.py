@@ -3,8 +3,8 @@ export_scalars.py (runs whose logs are gone): mean over seeds, min-max band.
 
 python scripts/report/plot_curves.py --run "scalar RM=artifacts/level1/logs/reinforce_seed*" [--run LABEL=GLOB ...] \
     --out results/level1_curves.png
-python scripts/report/plot_curves.py --scalars results/level1/lost_amd/training_scalars.csv \
-    --run "moving-average baseline=l1_seed0,l1_seed1,l1_seed2" --out results/level1/lost_amd/training_curves.png
+python scripts/report/plot_curves.py --scalars results/level1/training_scalars.csv \
+    --run "moving-average baseline=l1_seed0,l1_seed1,l1_seed2" --out results/level1/training_curves.png
 """
 
 import argparse

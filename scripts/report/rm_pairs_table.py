@@ -2,8 +2,8 @@
 same pairs, and their paired difference where the report has it (``length_controls``, added on 2026-12-02). For the
 record of RMs since lost; the study's own RMs get their table from summary.py, with their training beside it.
 
-python scripts/report/rm_pairs_table.py --report "RM_A|held-out=results/level1/lost_amd/rm_a_test_pairs.json" \
-    --report "RM_A|human=results/level1/lost_amd/rm_a_human_pairs.json" ... --out results/level1/lost_amd/rm_pairs.md
+python scripts/report/rm_pairs_table.py --report "RM_A|held-out=results/level1/rm_a_test_pairs.json" \
+    --report "RM_A|human=results/level1/rm_a_human_pairs.json" ... --out results/level1/rm_pairs.md
 """
 
 import argparse

@@ -3,9 +3,9 @@ score, the KL to SFT, the response length and the unfinished share over the firs
 and the dev checks (DevEvaluation: the policy against SFT on the dev prompts, judged by the training RM). Progress
 checks by the training RM, not endpoints: those are the test prompts' under the independent judge (REPORT.md §3.1).
 
-python scripts/report/training_progress.py results/level1/lost_amd/training_scalars.csv \
+python scripts/report/training_progress.py results/level1/training_scalars.csv \
     --runs l1_seed0,l1_seed1,l1_seed2 --beta 0.05 --unfinished-penalty 1 \
-    --out results/level1/lost_amd/training_progress.json
+    --out results/level1/training_progress.json
 """
 
 import argparse

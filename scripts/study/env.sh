@@ -89,7 +89,8 @@ generate_test() {
 # (`cd $RLHF_ARTIFACTS && sha256sum -c <checkout>/results/artifacts.sha256`).
 # A file not listed yet is added (named relative to $ART); a listed one must hash the same, or the stage stops:
 # artifacts live outside the checkout and have been lost with the home directory, and a re-created one that
-# differs would silently mix two models under one name in the results.
+# differs would silently mix two models under one name in the results. A pin kept only by its ends, as notes
+# abbreviate them ("2d0ed9af…dae40"), is checked on those ends and then written out whole.
 MANIFEST=${MANIFEST:-results/artifacts.sha256}
 pin_sha256() {
   local file name sum pinned
@@ -99,7 +100,10 @@ pin_sha256() {
     name=${file#"$ART"/}
     sum=$(sha256sum "$file" | cut -d' ' -f1)
     pinned=$(awk -v name="$name" '$2 == name { print $1 }' "$MANIFEST")
-    if [[ -z $pinned ]]; then
+    if [[ $pinned == ?*…?* && $sum == "${pinned%%…*}"* && $sum == *"${pinned##*…}" ]]; then
+      awk -v name="$name" -v sum="$sum" '$2 == name { $0 = sum "  " name } { print }' "$MANIFEST" > "$MANIFEST.new"
+      mv "$MANIFEST.new" "$MANIFEST"
+    elif [[ -z $pinned ]]; then
       echo "$sum  $name" >> "$MANIFEST"
     elif [[ $pinned != "$sum" ]]; then
       echo "$name: sha256 $sum, but the committed results used $pinned ($MANIFEST); stopping" >&2

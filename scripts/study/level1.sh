@@ -71,13 +71,17 @@ ablation() {  # the paper's claim: the moving-average baseline lowers the varian
   done
 }
 
+judged() {  # judged REPORT: a pairs report of the current form is there (older ones lack the length controls, §3.4)
+  python -c "import json, sys; sys.exit('length_controls' not in json.load(open(sys.argv[1])))" "$1" 2> /dev/null
+}
+
 judge_rm() {  # judge_rm RM: one RM on the held-out substitute pairs and the human pairs
   local rm=$1
   pin_sha256 "$ART/$rm/export"
-  [[ -f $R/${rm}_test_pairs.json ]] || python evaluate.py pairs --rm "$ART/$rm/export" --pairs "$DATA" \
+  judged $R/${rm}_test_pairs.json || python evaluate.py pairs --rm "$ART/$rm/export" --pairs "$DATA" \
     --splits splits/prefmix.json --roles test --max-prompts 80 --max-length 1024 --precision "$STUDY_PRECISION" \
     --out $R/${rm}_test_pairs.json
-  [[ -f $R/${rm}_human_pairs.json ]] || python evaluate.py pairs --rm "$ART/$rm/export" \
+  judged $R/${rm}_human_pairs.json || python evaluate.py pairs --rm "$ART/$rm/export" \
     --pairs ../shared/data/human_pairs.jsonl.gz --max-length 3072 --precision "$STUDY_PRECISION" \
     --out $R/${rm}_human_pairs.json
 }
