@@ -454,6 +454,15 @@ def test_same_steps_finds_the_first_step_where_runs_part(tmp_path):
     assert not result["identical"] and result["first_differing_step"] == {"train/reward": 1}
     (events,) = (tmp_path / "dev").glob("events.out.tfevents.*")  # one event file of a log directory
     assert same_steps.same_steps(str(events), dev)["identical"]
+    csv = tmp_path / "record.csv"  # a lost run's record, as export_scalars.py writes it: exact values
+    values = [0.5, 0.25, 0.125 + 1e-9]  # the last a rounding apart from the logged 0.125
+    csv.write_text(
+        "run,tag,step,value\n" + "".join(f"/art/seed0/logs,train/reward,{s},{v!r}\n" for s, v in enumerate(values))
+    )
+    result = same_steps.same_steps(f"{csv}:seed0", dev)
+    assert result["common_steps"] == 3 and result["first_differing_step"] == {"train/reward": 2}
+    with pytest.raises(KeyError, match="no run 'seed1'"):
+        same_steps.same_steps(f"{csv}:seed1", dev)
 
 
 def test_finish_rates_by_hand_and_refused_past_the_runs_budget(tmp_path, monkeypatch):

@@ -5,6 +5,11 @@ seeded generator). Wall-clock scalars (``train/rollouts_per_s``) are left out.
 python scripts/report/same_steps.py $RLHF_ARTIFACTS/l1_seed0/logs $RLHF_ARTIFACTS/dev_lr1e-6/logs \
     --out results/level1/seed0_repeats_dev_lr.json
 python scripts/report/same_steps.py EVENTS_FILE_OF_THE_KILLED_PROCESS EVENTS_FILE_OF_ITS_RESUMPTION --out ...
+
+A run is a log directory, one event file, or CSV:RUN, a run of a CSV that export_scalars.py wrote (a lost run's
+record; its values round-trip exactly): a re-made run against the lost one's record, e.g.
+python scripts/report/same_steps.py $RLHF_ARTIFACTS/l1_seed0/logs results/level1/training_scalars.csv:l1_seed0 \
+    --out results/level1/seed0_repeats_lost_seed0.json
 """
 
 import argparse
@@ -13,14 +18,23 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
-from export_scalars import scalars  # noqa: E402
+from export_scalars import read_scalars, scalars  # noqa: E402
 
 WALL_CLOCK = ("train/rollouts_per_s",)
 
 
-def train_scalars(log_dir: str) -> dict[str, dict[int, float]]:
+def train_scalars(run: str) -> dict[str, dict[int, float]]:
+    """{tag: {step: value}} of a run's training scalars; a step logged twice keeps its later value."""
+    csv_path, _, name = run.rpartition(":")
+    if csv_path.endswith(".csv"):
+        runs = read_scalars(csv_path)
+        if name not in runs:
+            raise KeyError(f"{csv_path} has no run {name!r} (it has {sorted(runs)})")
+        logged = [(tag, step, value) for tag, values in runs[name].items() for step, value in values.items()]
+    else:
+        logged = scalars(run)
     out: dict[str, dict[int, float]] = {}
-    for tag, step, value in scalars(log_dir):
+    for tag, step, value in logged:
         if tag.startswith("train/") and tag not in WALL_CLOCK:
             out.setdefault(tag, {})[step] = value
     return out
