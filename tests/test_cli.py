@@ -127,6 +127,27 @@ def test_reward_model_fit_export_and_resume(tiny_model, pairs_file, tmp_path):
     assert [r["batch"] for r in records(uninterrupted)][4:] == resumed_batches
 
 
+def test_in_epoch_validations_do_not_change_what_the_rm_learns(tiny_model, pairs_file, tmp_path):
+    """A pinned RM is made again without its in-epoch validations (scripts/study/reward_model.sh: the record has
+    them, the pin checks the weights), which holds only if validating draws on nothing that training uses."""
+    from safetensors.torch import load_file
+
+    def fit(name: str, steps: int, checks: str) -> dict:
+        out = tmp_path / name
+        out.mkdir()
+        extra = [f"--model.init_args.export_dir={out / 'export'}", f"--trainer.max_steps={steps}", checks]
+        cli = main(["fit", *rm_args(tiny_model, pairs_file, out, "--trainer.accumulate_grad_batches=2", *extra)])
+        assert ("val/accuracy" in cli.trainer.callback_metrics) == ("val_check" in checks)
+        return load_file(out / "export" / "model.safetensors")
+
+    def same(a: dict, b: dict) -> bool:
+        return a.keys() == b.keys() and all(torch.equal(a[key], b[key]) for key in a)
+
+    checked = fit("checked", 6, "--trainer.val_check_interval=2")
+    assert same(checked, fit("unchecked", 6, "--trainer.limit_val_batches=0"))
+    assert not same(checked, fit("one_step_less", 5, "--trainer.limit_val_batches=0"))  # a step shows in the bits
+
+
 def test_a_resumed_epoch_shows_its_bar_from_where_it_stopped(tiny_model, pairs_file, tmp_path, capsys):
     args = rm_args(
         tiny_model,

@@ -126,6 +126,24 @@ def test_rm_curves_in_step_order(tmp_path):
     assert "| RM_A | 62 | 0.600 | [0.500, 0.800] | 192 |" in rm_curves.markdown({"RM_A": reports})
 
 
+def test_rm_curves_keep_the_recorded_curve_of_an_rm_made_again_without_validations(tmp_path, monkeypatch):
+    logs = tmp_path / "rm_b" / "logs"
+    logs.mkdir(parents=True)
+    (logs / "rm_val_step62.json").write_text(json.dumps({"global_step": 62, "accuracy": {"mean": 0.5}}))
+    (tmp_path / "rm_a").mkdir()  # made again: no validation reports
+    out = tmp_path / "curves.json"
+    args = ["x", "--run", f"RM_A={tmp_path / 'rm_a'}", "--run", f"RM_B={tmp_path / 'rm_b'}", "--out", str(out)]
+    monkeypatch.setattr("sys.argv", args)
+    with pytest.raises(SystemExit, match="no rm_val_step"):  # nothing recorded either
+        rm_curves.main()
+    recorded = {"RM_A": [{"global_step": 250, "accuracy": {"mean": 0.9, "ci95": [0.8, 1.0], "n": 192}}], "RM_B": []}
+    out.write_text(json.dumps(recorded))
+    monkeypatch.setattr(rm_curves, "markdown", lambda curves: "")
+    rm_curves.main()
+    written = json.loads(out.read_text())
+    assert written["RM_A"] == recorded["RM_A"] and written["RM_B"] == [{"global_step": 62, "accuracy": {"mean": 0.5}}]
+
+
 spread = load_script("scripts/report/spread_analysis.py")
 
 

@@ -40,11 +40,13 @@ def run_driver(
     *stages: str,
     existing: tuple[str, ...] = (),
     results: dict | None = None,
+    check: bool = True,
     **env_vars: str,
 ) -> list[str]:
     """Run a copy of the driver with nothing done yet but the dev choices (256 tokens, lr 1e-6, beta 0.05), the
-    ``existing`` model directories under $RLHF_ARTIFACTS and the ``results`` (name: JSON) under results/level1, on a
-    CPU with bf16 instructions unless ``env_vars`` say otherwise; its python calls."""
+    ``existing`` model directories under $RLHF_ARTIFACTS and the ``results`` (path under results/: JSON, or text),
+    on a CPU with bf16 instructions unless ``env_vars`` say otherwise; its python calls (``check``: that it ends
+    with status 0)."""
     repo, bin_dir, calls = tmp_path / "repo", tmp_path / "bin", tmp_path / "calls.txt"
     for name in ("model", *existing):
         (tmp_path / "art" / name).mkdir(parents=True)
@@ -54,7 +56,7 @@ def run_driver(
     (repo / "results/level1/dev_budget.json").write_text(json.dumps({"chosen": 256}))  # as dev_choices.py writes
     (repo / "results/level1/dev_lr.json").write_text(json.dumps({"chosen_lr": 1e-6, "beta": 0.05}))
     for name, content in (results or {}).items():
-        (repo / "results/level1" / name).write_text(json.dumps(content))
+        (repo / "results" / name).write_text(content if isinstance(content, str) else json.dumps(content))
     bin_dir.mkdir()
     (bin_dir / "python").write_text(STUB)
     (bin_dir / "python").chmod(0o755)
@@ -68,7 +70,7 @@ def run_driver(
         "CPUINFO": cpuinfo(tmp_path),
         **env_vars,
     }
-    subprocess.run(["bash", f"scripts/study/{driver}", *stages], cwd=repo, env=env, check=True, capture_output=True)
+    subprocess.run(["bash", f"scripts/study/{driver}", *stages], cwd=repo, env=env, check=check, capture_output=True)
     return calls.read_text().splitlines()
 
 
@@ -120,9 +122,18 @@ def test_rm_a_is_judged_alone_before_rm_b_trains(tmp_path):
     assert not any("rm_b" in c for c in calls)
 
 
+def test_a_pinned_rm_is_made_again_without_its_in_epoch_validations(tmp_path):
+    calls = run_driver(tmp_path / "new", "reward_model.sh", "rm_a", "rm_a")
+    assert "limit_val_batches" not in fit_of(calls, "rm_a")  # a first make validates as the overlay says
+    pinned = {"artifacts.sha256": f"{'d' * 64}  rm_a/export/model.safetensors\n"}  # the record's, not the stub's
+    calls = run_driver(tmp_path / "again", "reward_model.sh", "rm_a", "rm_a", results=pinned, check=False)
+    assert fit_of(calls, "rm_a").endswith(" --trainer.limit_val_batches=0")  # the record has them; the pin decides
+    assert pinned["artifacts.sha256"] in (tmp_path / "again/repo/results/artifacts.sha256").read_text()  # kept: stopped
+
+
 def test_a_pairs_report_is_kept_only_in_its_current_form(tmp_path):
     current, older = {"accuracy": {}, "length_controls": {}}, {"accuracy": {}}  # older: before the length controls
-    results = {"rm_a_test_pairs.json": current, "rm_a_human_pairs.json": older}
+    results = {"level1/rm_a_test_pairs.json": current, "level1/rm_a_human_pairs.json": older}
     calls = run_driver(tmp_path, "level1.sh", "rm_a_eval", existing=("rm_a/export",), results=results)
     (pairs,) = [c for c in calls if c.startswith("evaluate.py pairs")]
     assert "human_pairs.jsonl.gz" in pairs and pairs.endswith("/rm_a_human_pairs.json")  # the older one, made again

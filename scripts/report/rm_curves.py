@@ -3,6 +3,9 @@
 
 python scripts/report/rm_curves.py --run RM_A=$RLHF_ARTIFACTS/rm_a --run RM_B=$RLHF_ARTIFACTS/rm_b \
     --out results/level1/rm_val_curves.json
+
+An RM made again against its pin skips its in-epoch validations (scripts/study/reward_model.sh): its curve is the
+one the output file already holds for it, which is kept.
 """
 
 import argparse
@@ -39,14 +42,18 @@ def main() -> None:
     parser.add_argument("--run", action="append", required=True, help="NAME=RUN_DIR (the RM's artifact directory)")
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
+    recorded = {}
+    if os.path.exists(args.out):
+        with open(args.out) as f:
+            recorded = json.load(f)
     curves = {}
     for spec in args.run:
         name, _, run_dir = spec.partition("=")
         if not re.fullmatch(r"[\w -]+", name) or not run_dir:
             raise SystemExit(f"--run {spec!r}: expected NAME=RUN_DIR")
-        curves[name] = validations(run_dir)
+        curves[name] = validations(run_dir) or recorded.get(name, [])
         if not curves[name]:
-            raise SystemExit(f"{run_dir}: no rm_val_step*.json (has the RM validated yet?)")
+            raise SystemExit(f"{run_dir}: no rm_val_step*.json, nor a curve of {name} in {args.out} (validated yet?)")
     write_result(args.out, curves, markdown(curves))
     print(markdown(curves))
 
