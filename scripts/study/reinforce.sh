@@ -8,6 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 name=${1:?name}; rm=${2:?reward model name}; seed=${3:?seed}; shift 3
 source scripts/study/env.sh
+sft_model
 pin_sha256 "$MODEL" "$ART/$rm/export"
 run_stage "$name" policy/config.json configs/reinforce.yaml configs/study/reinforce_cpu.yaml \
   --model.init_args.policy="$MODEL" --model.init_args.reward_model="$ART/$rm/export" \

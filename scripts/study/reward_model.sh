@@ -9,6 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 name=${1:?name}; role=${2:?role of the split file to train on (rm_a or rm_b)}; shift 2
 source scripts/study/env.sh
+sft_model
 # A pinned RM is being made again: its in-epoch validations are in the committed record already, and its pin checks
 # the weights, which validating does not change (tests/test_cli.py), so it skips them (half an hour on this CPU).
 if [[ -f $MANIFEST ]] && awk -v name="$name/export/model.safetensors" '$2 == name { n++ } END { exit !n }' "$MANIFEST"
