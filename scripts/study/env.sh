@@ -103,6 +103,9 @@ generate_test() {
 # differs would silently mix two models under one name in the results. A pin kept only by its ends, as notes
 # abbreviate them ("2d0ed9af…dae40"), is checked on those ends and then written out whole.
 MANIFEST=${MANIFEST:-results/artifacts.sha256}
+pinned_sha256() {  # pinned_sha256 NAME: the manifest's sha256 of the artifact NAME (relative to $ART), or nothing
+  if [[ -f $MANIFEST ]]; then awk -v name="$1" '$2 == name { print $1 }' "$MANIFEST"; fi
+}
 pin_sha256() {
   local file name sum pinned
   touch "$MANIFEST"
@@ -110,7 +113,7 @@ pin_sha256() {
     if [[ -d $file ]]; then file=$file/model.safetensors; fi
     name=${file#"$ART"/}
     sum=$(sha256sum "$file" | cut -d' ' -f1)
-    pinned=$(awk -v name="$name" '$2 == name { print $1 }' "$MANIFEST")
+    pinned=$(pinned_sha256 "$name")
     if [[ $pinned == ?*…?* && $sum == "${pinned%%…*}"* && $sum == *"${pinned##*…}" ]]; then
       awk -v name="$name" -v sum="$sum" '$2 == name { $0 = sum "  " name } { print }' "$MANIFEST" > "$MANIFEST.new"
       mv "$MANIFEST.new" "$MANIFEST"

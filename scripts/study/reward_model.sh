@@ -12,8 +12,7 @@ source scripts/study/env.sh
 sft_model
 # A pinned RM is being made again: its in-epoch validations are in the committed record already, and its pin checks
 # the weights, which validating does not change (tests/test_cli.py), so it skips them (half an hour on this CPU).
-if [[ -f $MANIFEST ]] && awk -v name="$name/export/model.safetensors" '$2 == name { n++ } END { exit !n }' "$MANIFEST"
-then
+if [[ -n $(pinned_sha256 "$name/export/model.safetensors") ]]; then
   set -- "$@" --trainer.limit_val_batches=0
 fi
 run_stage "$name" export/config.json configs/reward_model.yaml configs/study/reward_model_cpu.yaml \
