@@ -9,6 +9,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tarfile
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,10 @@ for arg; do  # a fit leaves its model, whose bytes are its own arguments (each r
     mkdir -p "${arg#*=}" && echo "$*" > "${arg#*=}/model.safetensors"
   fi
 done
+if [[ "$1 $2" == "evaluate.py generate" ]]; then  # generations and their settings, as evaluate.py leaves them
+  all="$*" && out=${all##*--out } && out=${out%% *}
+  mkdir -p "${out%/*}" && echo "$*" > "$out" && echo "{}" > "${out%/*}/generate_settings.json"
+fi
 """
 LEVEL1_MODELS = ["rm_a/export", "rm_b/export", "l1_seed0/policy", "l1_seed1/policy", "l1_seed2/policy"]
 BF16_CPU, AVX2_CPU = "fpu avx2 avx512f avx512_bf16 sse", "fpu avx2 sse"  # /proc/cpuinfo flags with and without bf16
@@ -56,7 +61,12 @@ def run_driver(
     (repo / "results/level1/dev_budget.json").write_text(json.dumps({"chosen": 256}))  # as dev_choices.py writes
     (repo / "results/level1/dev_lr.json").write_text(json.dumps({"chosen_lr": 1e-6, "beta": 0.05}))
     for name, content in (results or {}).items():
-        (repo / "results" / name).write_text(content if isinstance(content, str) else json.dumps(content))
+        path = repo / "results" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content if isinstance(content, str) else json.dumps(content))
     bin_dir.mkdir()
     (bin_dir / "python").write_text(STUB)
     (bin_dir / "python").chmod(0o755)
@@ -70,8 +80,10 @@ def run_driver(
         "CPUINFO": cpuinfo(tmp_path),
         **env_vars,
     }
-    subprocess.run(["bash", f"scripts/study/{driver}", *stages], cwd=repo, env=env, check=check, capture_output=True)
-    return calls.read_text().splitlines()
+    command = ["bash", f"scripts/study/{driver}", *stages]
+    run = subprocess.run(command, cwd=repo, env=env, capture_output=True, text=True)
+    assert run.returncode == 0 or not check, run.stderr
+    return calls.read_text().splitlines() if calls.exists() else []
 
 
 def trained(calls: list[str]) -> list[str]:
@@ -98,7 +110,7 @@ def test_level1_runs_every_stage_in_order_with_the_dev_choices(tmp_path):
         assert "--model.init_args.lr=1e-06 --model.init_args.beta=0.05 --model.init_args.max_new_tokens=256" in fit
         assert "/rm_a/export " in fit and f"--seed_everything={name[-1]} " in fit
         assert ("--model.init_args.baseline=none" in fit) == (name in ablation)
-    assert generated(calls) == ["sft", *seeds, *ablation]  # each policy once on the test prompts
+    assert generated(calls) == [*seeds, "sft", *ablation]  # each policy once on the test prompts, once trained
     compares = [i for i, c in enumerate(calls) if c.startswith("evaluate.py compare")]
     assert len(compares) == 2 and all("--primary reinforce/rm_b" in calls[i] for i in compares)
     assert "no_baseline=" not in calls[compares[0]] and "no_baseline=" in calls[compares[1]]
@@ -154,6 +166,50 @@ def test_a_pairs_report_is_kept_only_in_its_current_form(tmp_path):
     calls = run_driver(tmp_path, "level1.sh", "rm_a_eval", existing=("rm_a/export",), results=results)
     (pairs,) = [c for c in calls if c.startswith("evaluate.py pairs")]
     assert "human_pairs.jsonl.gz" in pairs and pairs.endswith("/rm_a_human_pairs.json")  # the older one, made again
+
+
+def test_a_kept_policy_is_restored_not_trained_again_when_the_artifacts_are_lost(tmp_path):
+    first = tmp_path / "first"
+    checkpoint = first / "art/l1_seed0/logs/l1_seed0/version_0/checkpoints/last.ckpt"
+    checkpoint.parent.mkdir(parents=True)
+    checkpoint.write_text("weights")
+    run_driver(first, "level1.sh", "policies", existing=("rm_a/export",))
+    results = first / "repo/results"
+    kept = {f"level1/{p.name}": p.read_bytes() for p in (results / "level1").glob("kept_*.tar.gz")}
+    assert sorted(kept) == [f"level1/kept_l1_seed{s}.tar.gz" for s in range(3)]
+    with tarfile.open(results / "level1/kept_l1_seed0.tar.gz") as tar:
+        names = tar.getnames()
+    kept_files = {"eval/l1_seed0/generations.jsonl", "eval/l1_seed0/generate_settings.json", "l1_seed0/cpus.log"}
+    assert kept_files <= set(names)
+    assert not any("policy" in n.split("/") or "checkpoints" in n.split("/") for n in names)  # no weights
+
+    # a new home directory: the RMs made again (same pins), the policies gone
+    lost = tmp_path / "lost"
+    manifest = {"artifacts.sha256": (results / "artifacts.sha256").read_text(), **kept}
+    calls = run_driver(lost, "level1.sh", "policies", "test_eval", existing=("rm_a/export", "rm_b/export"),
+                       results=manifest)  # fmt: skip
+    assert trained(calls) == [] and generated(calls) == ["sft"]
+    for seed in range(3):
+        name = f"l1_seed{seed}"
+        for path in (f"eval/{name}/generations.jsonl", f"{name}/cpus.log"):
+            assert (lost / "art" / path).read_text() == (first / "art" / path).read_text()
+        judged = [c for c in calls if c.startswith("evaluate.py judge") and f"/eval/{name}/" in c]
+        assert len(judged) == 2  # by RM_A and RM_B, from the restored generations
+    assert any(c.startswith("evaluate.py compare") for c in calls)
+
+
+def test_a_kept_policy_that_differs_from_the_one_here_stops_the_driver(tmp_path):
+    first = tmp_path / "first"
+    run_driver(first, "level1.sh", "policies", existing=("rm_a/export",))
+    kept = {f"level1/{p.name}": p.read_bytes() for p in (first / "repo/results/level1").glob("kept_*.tar.gz")}
+    other = tmp_path / "other"
+    generations = other / "art/eval/l1_seed1/generations.jsonl"
+    generations.parent.mkdir(parents=True)
+    generations.write_text("another policy's responses")
+    calls = run_driver(other, "level1.sh", "policies", existing=("rm_a/export",), results=kept, check=False)
+    assert trained(calls) == [] and generations.read_text() == "another policy's responses"
+    assert (other / "art/eval/l1_seed0/generations.jsonl").exists()  # seed 0 restored, then seed 1 stopped it
+    assert not (other / "art/eval/l1_seed2").exists()
 
 
 def test_level2_trains_both_rms_and_functionals_and_compares_against_level1(tmp_path):

@@ -79,20 +79,54 @@ reinforce_args() {
 }
 
 # generate_test NAME POLICY [RM ...]: greedy + 2 samples on the pool's test prompts (seed 0 for every policy: common
-# random numbers), into $EVAL/NAME; then each named RM's scores of them (skipped where already there)
+# random numbers), into $EVAL/NAME, kept (below) or restored from what is kept; then each named RM's scores of them
+# (skipped where already there). The drivers generate a policy's test responses as soon as it is trained; they are
+# judged in the test evaluation stage, once.
 generate_test() {
-  local name=$1 policy=$2 rm
+  local name=$1 policy=$2 rm kept
   shift 2
-  pin_sha256 "$MODEL" "$policy"
-  same_cpu_kind || return 1
-  python evaluate.py generate --policy "$policy" --reference "$MODEL" "${PROMPTS[@]}" --roles test \
-    --sources alpaca_eval2_weighted --samples 2 --max-new-tokens "$(chosen dev_budget.json chosen)" \
-    --batch-size 16 --seed 0 --precision "$STUDY_PRECISION" --out "$EVAL/$name/generations.jsonl"
+  kept=$(kept_file "$name")
+  if [[ -n $kept ]]; then
+    restore_kept "$name" "$kept"
+  else
+    pin_sha256 "$MODEL" "$policy"
+    same_cpu_kind || return 1
+    python evaluate.py generate --policy "$policy" --reference "$MODEL" "${PROMPTS[@]}" --roles test \
+      --sources alpaca_eval2_weighted --samples 2 --max-new-tokens "$(chosen dev_budget.json chosen)" \
+      --batch-size 16 --seed 0 --precision "$STUDY_PRECISION" --out "$EVAL/$name/generations.jsonl"
+    keep "$name"
+  fi
   for rm in "$@"; do
     pin_sha256 "$ART/$rm/export"
     [[ -f $EVAL/$name/scores_$rm.jsonl ]] || python evaluate.py judge --rm "$ART/$rm/export" \
       --generations "$EVAL/$name/generations.jsonl" --precision "$STUDY_PRECISION" --out "$EVAL/$name/scores_$rm.jsonl"
   done
+}
+
+# What the study keeps of a policy in the checkout: its test generations and its run's record (configs, training
+# logs, cpus.log), without weights or checkpoints, as results/level{1,2}/kept_NAME.tar.gz (committed; paths relative
+# to $ART). That is all the later stages read of a policy (judging, comparing, curves, summaries, Level 2's
+# cross-judging), and $ART has been lost with the home directory six times: a kept policy is restored, not trained
+# again (reinforce.sh), and its weights' sha256 stays pinned in the manifest.
+kept_file() {  # kept_file NAME: the kept file of the policy NAME, or nothing
+  local file
+  for file in results/level1/kept_"$1".tar.gz results/level2/kept_"$1".tar.gz; do
+    if [[ -f $file ]]; then echo "$file" && return 0; fi
+  done
+}
+keep() {  # keep NAME: keep the policy NAME (its test generations made) beside the results of this driver, ${R:?}
+  local paths=("eval/$1/generations.jsonl" "eval/$1/generate_settings.json")
+  if [[ -d $ART/$1 ]]; then paths+=("$1"); fi  # SFT has no run of its own
+  tar -czf "${R:?}/kept_$1.tar.gz.partial" -C "$ART" --exclude="$1/policy" --exclude=checkpoints "${paths[@]}"
+  mv "$R/kept_$1.tar.gz.partial" "$R/kept_$1.tar.gz"
+}
+restore_kept() {  # restore_kept NAME KEPT: put back the files of KEPT missing under $ART; stop if its generations differ
+  local generations=eval/$1/generations.jsonl
+  if [[ -f $ART/$generations ]] && ! cmp -s <(tar -xzOf "$2" "$generations") "$ART/$generations"; then
+    echo "$ART/$generations differs from the kept one ($2): two policies under one name; stopping" >&2
+    return 1
+  fi
+  tar -xzf "$2" -C "$ART" --skip-old-files
 }
 
 # pin_sha256 FILE...: check each artifact FILE (of a model directory: its model.safetensors) against

@@ -57,10 +57,11 @@ lr() {  # the learning rate: one 40-step run per candidate against RM_A, checked
   return 1
 }
 
-policies() {
+policies() {  # each seed trained, then its test responses generated and kept (judged in test_eval)
   for seed in "${SEEDS[@]}"; do
     # shellcheck disable=SC2046
     bash scripts/study/reinforce.sh "l1_seed$seed" rm_a "$seed" $(reinforce_args)
+    generate_test "l1_seed$seed" "$ART/l1_seed$seed/policy"
   done
 }
 
@@ -69,6 +70,7 @@ ablation() {  # the paper's claim: the moving-average baseline lowers the varian
     # shellcheck disable=SC2046
     bash scripts/study/reinforce.sh "l1_nobaseline_seed$seed" rm_a "$seed" $(reinforce_args) \
       --model.init_args.baseline=none
+    generate_test "l1_nobaseline_seed$seed" "$ART/l1_nobaseline_seed$seed/policy"
   done
 }
 

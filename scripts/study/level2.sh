@@ -21,7 +21,7 @@ rms() {  # the distributional RM on RM_A's pairs (arena grades 1..10 as the rati
     --model.init_args.rating_range="[1, 10]" --model.init_args.entropy_weight=0 --model.init_args.rating_weight=0
 }
 
-policies() {  # REINFORCE against the distributional RM, the Level-1 hyperparameters unchanged
+policies() {  # REINFORCE against the distributional RM, the Level-1 hyperparameters unchanged; test responses kept
   local functional seed
   for functional in "${FUNCTIONALS[@]}"; do
     for seed in "${SEEDS[@]}"; do
@@ -29,6 +29,7 @@ policies() {  # REINFORCE against the distributional RM, the Level-1 hyperparame
       CONFIGS=configs/reinforce_distributional.yaml bash scripts/study/reinforce.sh "l2_${functional}_seed$seed" \
         dist_a "$seed" $(reinforce_args) --model.init_args.reward_functional="$functional" \
         --model.init_args.risk_lambda=1.0
+      generate_test "l2_${functional}_seed$seed" "$ART/l2_${functional}_seed$seed/policy"
     done
   done
 }
