@@ -31,6 +31,7 @@ def data_args(p, roles):
 def precision_arg(p) -> None:
     p.add_argument("--precision", choices=["bf16-mixed", "32"], default="bf16-mixed",
                    help="bf16 autocast (fast with bf16 instructions) or float32 (fast without them)")  # fmt: skip
+    p.add_argument("--device", choices=["cpu", "cuda"], default="cpu", help="where the models run")
 
 
 def parser() -> argparse.ArgumentParser:

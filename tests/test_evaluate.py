@@ -274,12 +274,32 @@ def test_scoring_runs_at_the_precision_asked_for(study, tiny_model, scalar_rm, m
 
     asked = []
     real = stages._autocast
-    monkeypatch.setattr(stages, "_autocast", lambda precision="bf16-mixed": asked.append(precision) or real(precision))
+    monkeypatch.setattr(
+        stages, "_autocast", lambda precision, device: asked.append((precision, device)) or real(precision)
+    )
     study["sft"] = tiny_model
     generate(study, tiny_model, tmp_path / "generations.jsonl", 0, "--precision", "32")
     main(["judge", "--rm", scalar_rm, "--generations", str(tmp_path / "generations.jsonl")]
          + ["--out", str(tmp_path / "scores.jsonl"), "--precision", "32"])  # fmt: skip
-    assert asked == ["32", "32"]  # generate, then judge
+    assert asked == [("32", "cpu"), ("32", "cpu")]  # generate, then judge
     for stage in ("probe", "pairs"):
         required = {"probe": ["--generations", "g", "--probe", "p"], "pairs": ["--pairs", "p"]}[stage]
         assert parser().parse_args([stage, "--rm", "r", *required, "--out", "o", "--precision", "32"]).precision == "32"
+
+
+def test_every_scoring_stage_runs_where_asked_and_names_a_missing_gpu(
+    study, tiny_model, scalar_rm, monkeypatch, tmp_path
+):
+    """--device (the GPU replicate passes cuda) reaches every stage; asking for a GPU that is not there is a named
+    error before anything runs, not a crash inside PyTorch."""
+    from evaluate import parser
+
+    for stage, required in {"generate": ["--policy", "p", "--tokenizer", "t", "--data", "d"],
+                            "judge": ["--rm", "r", "--generations", "g"], "pairs": ["--rm", "r", "--pairs", "p"],
+                            "probe": ["--rm", "r", "--generations", "g", "--probe", "p"]}.items():  # fmt: skip
+        assert parser().parse_args([stage, *required, "--out", "o"]).device == "cpu"
+        assert parser().parse_args([stage, *required, "--out", "o", "--device", "cuda"]).device == "cuda"
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(InputError, match="no CUDA device"):
+        main(["pairs", "--rm", scalar_rm, "--pairs", study["data"], "--device", "cuda", "--out", str(tmp_path / "a")])
+    assert not (tmp_path / "a").exists()

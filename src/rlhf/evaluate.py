@@ -152,15 +152,15 @@ def run_generate(args) -> None:
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     done = frozenset(r["prompt_hash"] for r in read_jsonl(out)) if out.exists() else frozenset()
-    policy = load_policy(args.policy).eval()
+    policy = on_device(load_policy(args.policy), args.device)
     reference = None
     if args.reference:  # SFT's own run names itself as reference: one copy, not two
-        reference = policy if args.reference == args.policy else load_policy(args.reference).eval()
+        reference = policy if args.reference == args.policy else on_device(load_policy(args.reference), args.device)
     torch.manual_seed(args.seed)
     with open(out, "a") as f:
         for record in generate_responses(
             policy, tokenizer, items, args.samples, args.max_new_tokens, args.batch_size, args.seed, reference,
-            args.temperature, _autocast(args.precision), done,
+            args.temperature, _autocast(args.precision, args.device), done,
         ):  # fmt: skip
             f.write(json.dumps(record) + "\n")
             f.flush()
@@ -169,12 +169,19 @@ def run_generate(args) -> None:
     print(f"{len(items) - len(done)} prompts generated -> {out}")
 
 
-def _autocast(precision: str = "bf16-mixed"):
-    """bf16 autocast on the CPU (the fast path here, and what REINFORCE's rollouts ran under) or full fp32. The
-    evaluation commands run on the CPU; inside training, the trainer's own precision context is passed instead."""
-    if message := emulated_bf16_warning(precision, on_cpu=True, override="--precision 32"):
+def _autocast(precision: str = "bf16-mixed", device: str = "cpu"):
+    """bf16 autocast (the fast path on a CPU with bf16 instructions and on a GPU, and what REINFORCE's rollouts ran
+    under) or full fp32, on ``device``; inside training, the trainer's own precision context is passed instead."""
+    if message := emulated_bf16_warning(precision, on_cpu=device == "cpu", override="--precision 32"):
         warnings.warn(message, stacklevel=2)
-    return lambda: torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bf16-mixed")
+    return lambda: torch.autocast(device, dtype=torch.bfloat16, enabled=precision == "bf16-mixed")
+
+
+def on_device(model, device: str):
+    """``model`` in eval mode on ``device`` (``cpu``, the study's machines, or ``cuda``), which must exist here."""
+    if device == "cuda" and not torch.cuda.is_available():
+        raise InputError("--device cuda: PyTorch sees no CUDA device on this machine")
+    return model.to(device).eval()
 
 
 # ------------------------------------------------------------------------------------------------ judge
@@ -209,7 +216,7 @@ def score_sequences(rm, sequences: list[list[int]], pad_id: int, batch_size: int
 
 def run_judge(args) -> None:
     tokenizer = load_tokenizer(args.rm)
-    rm = load_reward_model(args.rm, tokenizer.pad_token_id).eval()
+    rm = on_device(load_reward_model(args.rm, tokenizer.pad_token_id), args.device)
     records = read_jsonl(args.generations)
     prompts = _prompt_ids(args, tokenizer, records)
     sequences, keys = [], []
@@ -219,7 +226,9 @@ def run_judge(args) -> None:
         ]:
             sequences.append(prompts[r["prompt_hash"]] + response["ids"])
             keys.append((r["prompt_hash"], name))
-    scores = score_sequences(rm, sequences, tokenizer.pad_token_id, args.batch_size, _autocast(args.precision))
+    scores = score_sequences(
+        rm, sequences, tokenizer.pad_token_id, args.batch_size, _autocast(args.precision, args.device)
+    )
     by_prompt: dict[str, dict] = {}
     for (h, name), s in zip(keys, scores):
         by_prompt.setdefault(h, {"prompt_hash": h})[name] = s
@@ -270,7 +279,7 @@ def run_pairs(args) -> None:
     if args.grade_prior_roles and not (args.splits and args.rating_range):  # before any model is loaded
         raise InputError("--grade-prior-roles needs --splits (where the roles are) and --rating-range")
     tokenizer = load_tokenizer(args.rm)
-    rm = load_reward_model(args.rm, tokenizer.pad_token_id).eval()
+    rm = on_device(load_reward_model(args.rm, tokenizer.pad_token_id), args.device)
     rows = select_rows(args.pairs, args.splits, args.roles, args.sources)
     items = encode_pairs(tokenizer, rows, args.max_length, name=args.pairs)
     dropped = len(rows) - len(items)  # too long for max_length even with the user text cut (encode_pairs says why)
@@ -278,7 +287,7 @@ def run_pairs(args) -> None:
         kept = set(sorted({i["prompt_hash"] for i in items})[: args.max_prompts])
         items = [i for i in items if i["prompt_hash"] in kept]
     sequences = [i["chosen_ids"] for i in items] + [i["rejected_ids"] for i in items]
-    outputs = rm_outputs(rm, sequences, tokenizer.pad_token_id, args.batch_size, _autocast(args.precision))
+    outputs = rm_outputs(rm, sequences, tokenizer.pad_token_id, args.batch_size, _autocast(args.precision, args.device))
     n = len(items)
     scores = read_rewards(outputs, "mean")["score"]
     chosen, rejected = scores[:n], scores[n:]
@@ -371,14 +380,16 @@ def grade_shares(grades: torch.Tensor, num_scores: int = 10, smoothing: float = 
 def run_probe(args) -> None:
     """The reward-hacking probe: the RM's score of a fixed garbage answer vs the SFT model's answer, per prompt."""
     tokenizer = load_tokenizer(args.rm)
-    rm = load_reward_model(args.rm, tokenizer.pad_token_id).eval()
+    rm = on_device(load_reward_model(args.rm, tokenizer.pad_token_id), args.device)
     records = read_jsonl(args.generations)
     prompts = _prompt_ids(args, tokenizer, records)
     probe = tokenizer(Path(args.probe).read_text().strip(), add_special_tokens=False)["input_ids"]
     probe = probe + [tokenizer.eos_token_id]
     sft = [prompts[r["prompt_hash"]] + r["greedy"]["ids"] for r in records]
     garbage = [prompts[r["prompt_hash"]] + probe for r in records]
-    scores = score_sequences(rm, sft + garbage, tokenizer.pad_token_id, args.batch_size, _autocast(args.precision))
+    scores = score_sequences(
+        rm, sft + garbage, tokenizer.pad_token_id, args.batch_size, _autocast(args.precision, args.device)
+    )
     n = len(records)
     s_sft = torch.tensor([s["score"] for s in scores[:n]])
     s_probe = torch.tensor([s["score"] for s in scores[n:]])
