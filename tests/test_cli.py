@@ -456,3 +456,28 @@ def test_bf16_runs_warn_only_where_the_cpu_emulates_bf16(tiny_model, pairs_file,
         main(["test", *args])
     emulated = [w for w in caught if "without bf16 instructions" in str(w.message)]
     assert len(emulated) == (0 if native else 1)
+
+
+def test_gpu_overlays_run_as_the_replicate_runs_them(tiny_model, scalar_rm, tmp_path):
+    """configs/gpu/*.yaml as scripts/gpu/replicate.sh passes them (here on the CPU, shortened only in steps): the RM
+    takes 8 pairs per optimizer step without accumulation; REINFORCE 64 rollouts per step, checked every 25 steps."""
+    pairs, splits = study_data(tmp_path)
+    logs = f"--trainer.logger.init_args.save_dir={tmp_path / 'logs'}"
+    common = [f"--data.path={pairs}", f"--data.tokenizer={tiny_model}", f"--data.splits={splits}", logs,
+              "--trainer.enable_progress_bar=false"]  # fmt: skip
+    config = lambda *names: [a for n in names for a in ("--config", str(REPO / "configs" / n))]  # noqa: E731
+
+    cli = main(["fit", *config("reward_model.yaml", "gpu/reward_model_gpu.yaml"), *common,
+                f"--model.init_args.model={tiny_model}", f"--model.init_args.export_dir={tmp_path / 'rm'}",
+                "--trainer.limit_train_batches=2", "--trainer.limit_val_batches=1"])  # fmt: skip
+    assert cli.trainer.accumulate_grad_batches == 1 and cli.datamodule.hparams.max_length == 1024
+    training = json.loads((tmp_path / "rm" / "training.json").read_text())
+    assert (training["pairs_trained"], training["optimizer_steps"]) == (16, 2)
+
+    cli = main(["fit", *config("reinforce.yaml", "gpu/reinforce_gpu.yaml"), *common,
+                f"--model.init_args.policy={tiny_model}", f"--model.init_args.reward_model={scalar_rm}",
+                f"--model.init_args.export_dir={tmp_path / 'policy'}", "--model.init_args.max_new_tokens=8",
+                "--trainer.max_steps=1"])  # fmt: skip
+    assert cli.datamodule.hparams.batch_size == 64 and cli.model.hparams.standardization_batches == 2
+    (check,) = [c for c in cli.trainer.callbacks if type(c).__name__ == "DevEvaluation"]
+    assert check.every_n_steps == 25 and (tmp_path / "policy" / "config.json").exists()

@@ -41,7 +41,7 @@ print(torch.__version__, torch.version.cuda, transformers.__version__, lightning
   SMOKE=1 GPU_ART=/tmp/smoke GPU_RESULTS=/tmp/smoke/results bash scripts/gpu/replicate.sh > "$OUT/smoke.log" 2>&1 \
     || { tail -n 60 "$OUT/smoke.log"; exit 1; }
   grep "== gpu" "$OUT/smoke.log"
-  python scripts/gpu/rollout_speed.py --config /tmp/smoke/tiny/model/config.json --processes 1 --steps 1 \
+  python scripts/gpu/rollout_speed.py measure --config /tmp/smoke/tiny/model/config.json --processes 1 --steps 1 \
     --rollouts 4 --new-tokens 8 --out "$OUT/speed_smoke.json"
 }
 

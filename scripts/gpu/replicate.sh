@@ -53,7 +53,7 @@ mkdir -p "$GPU_ART" "$GPU_RESULTS"
 
 if [[ -z ${STEPS:-} ]]; then  # measured alone, before anything else uses the GPU
   stage "the speed of a REINFORCE step, three workers at once"
-  python scripts/gpu/rollout_speed.py --config "$MODEL_CONFIG" --processes 3 --steps 1 --new-tokens "$BUDGET" \
+  python scripts/gpu/rollout_speed.py measure --config "$MODEL_CONFIG" --processes 3 --steps 1 --new-tokens "$BUDGET" \
     --out "$GPU_RESULTS/rollout_speed.json"
 fi
 
@@ -98,9 +98,8 @@ run generate_sft generate sft "$MODEL"
 wait_all
 
 if [[ -z ${STEPS:-} ]]; then  # the rule of the header, before the runs start
-  STEPS=$(python -c "import json, sys, time; s = json.load(open(sys.argv[1]))['runs'][-1]['step_s_mean']
-print(max(10, min(150, int(((float(sys.argv[2]) - time.time()) / s - 10) // 10 * 10))))" \
-    "$GPU_RESULTS/rollout_speed.json" "$((${DEADLINE:?epoch second by which to end} - EVAL_RESERVE))")
+  STEPS=$(python scripts/gpu/rollout_speed.py steps "$GPU_RESULTS/rollout_speed.json" \
+    --seconds "$((${DEADLINE:?epoch second by which to end} - EVAL_RESERVE - $(date +%s)))")
 fi
 max_time=$(python -c "import sys; print('00:00:%02d:%02d' % divmod(int(sys.argv[1]), 60))" \
   "$((${DEADLINE:-$(($(date +%s) + 3540))} - EVAL_RESERVE - $(date +%s) + 60))")

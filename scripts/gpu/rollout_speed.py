@@ -4,9 +4,10 @@ A step's work at the replicate's settings, on a randomly initialised model of Sm
 speed does not depend on the weights; random weights almost never emit eos, so every rollout runs the whole
 budget, the slowest case): the rollout (the project's generation helper), the reference's log-probabilities, the RM's
 forward, the policy's log-probabilities with their backward and an AdamW step, under bf16 autocast. ``--processes N``
-runs N such workers at once, as the replicate runs its seeds.
+runs N such workers at once, as the replicate runs its seeds. ``steps`` applies scripts/gpu/replicate.sh's rule.
 
-    python scripts/gpu/rollout_speed.py --config DIR/config.json --processes 1 3 --out speed.json
+    python scripts/gpu/rollout_speed.py measure --config DIR/config.json --processes 1 3 --out speed.json
+    python scripts/gpu/rollout_speed.py steps speed.json --seconds 300     # the steps that fit in 300 s
 """
 
 from __future__ import annotations
@@ -74,8 +75,17 @@ def measure(args, processes: int) -> dict:
             "response_tokens": results[0]["response_tokens"]}  # fmt: skip
 
 
+def steps_that_fit(step_s: float, seconds: float, reserve_steps: int = 10, most: int = 150, multiple: int = 10) -> int:
+    """The replicate's number of REINFORCE steps: the largest multiple of ``multiple``, at most ``most`` and at least
+    ``multiple``, whose steps and ``reserve_steps`` more (the reward statistics' and dev checks' rollouts) take at most
+    ``seconds`` at ``step_s`` seconds each."""
+    return max(multiple, min(most, int((seconds / step_s - reserve_steps) // multiple * multiple)))
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    top = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = top.add_subparsers(dest="command", required=True)
+    parser = sub.add_parser("measure", help="time REINFORCE steps")
     parser.add_argument("--config", required=True, help="config.json of the model's architecture")
     parser.add_argument("--processes", type=int, nargs="+", default=[1, 3])
     parser.add_argument("--rollouts", type=int, default=64)
@@ -84,11 +94,18 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=2)
     parser.add_argument("--device", default="cuda", help="cuda (what it is for) or cpu (to try it)")
     parser.add_argument("--out", required=True)
-    args = parser.parse_args()
+    fit = sub.add_parser("steps", help="the steps that fit a time, at a measured speed (its last run)")
+    fit.add_argument("report", help="the output of measure")
+    fit.add_argument("--seconds", type=float, required=True)
+    args = top.parse_args()
+    if args.command == "steps":
+        with open(args.report) as f:
+            print(steps_that_fit(json.load(f)["runs"][-1]["step_s_mean"], args.seconds))
+        return
     report = {
         "device": torch.cuda.get_device_name() if args.device == "cuda" else "cpu",
         "torch": torch.__version__,
-        "settings": {k: v for k, v in vars(args).items() if k != "out"},
+        "settings": {k: v for k, v in vars(args).items() if k not in ("out", "command")},
         "runs": [measure(args, n) for n in args.processes],
     }
     with open(args.out, "w") as f:
