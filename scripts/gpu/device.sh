@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # scripts/gpu/replicate.sh through this workplace's device tool (REPORT.md §10), whose calls carry at most 64 MiB from
 # the checkout and whose machine reaches nothing outside: the SFT model's GGUF (98 MB) travels xz-compressed in two
-# parts over two calls on one warm machine, with the wheels that machine lacks (../shared/wheels) and the data.
-#   bash scripts/gpu/device.sh pack       # here: .gpu/a and .gpu/b (ignored) from ../shared and $RLHF_ARTIFACTS
-#   bash scripts/gpu/device.sh prepare    # there, first call, carry .gpu/a: wheels, the smoke run, one speed reading
-#   DEADLINE_IN=560 bash scripts/gpu/device.sh run   # there, second call, carry .gpu/b: the replicate, which must
-#                                          # end within DEADLINE_IN seconds; what it has done is saved in $OUT as it goes
+# parts over two calls on one warm machine (it stays warm 30 s after a call), with the wheels that machine lacks
+# (../shared/wheels) and the data (../shared never travels). In order:
+#   bash scripts/gpu/device.sh pack        # here: .gpu/a and .gpu/b (ignored) from ../shared and $RLHF_ARTIFACTS
+#   device run: "bash scripts/gpu/device.sh prepare", carry [".gpu/a"], timeout 240 s: the wheels, the smoke run of
+#       the replicate on the tiny model (its CUDA paths: fp16 RM, REINFORCE, evaluate.py --device cuda), one speed reading
+#   device run, at once (same machine): "DEADLINE_IN=T-30 bash scripts/gpu/device.sh run", carry [".gpu/b"],
+#       timeout T = the device time left less a minute, at most 600 s: the replicate, saved into $OUT as it goes
+#   device give_back; then here: bash scripts/gpu/device.sh unpack FILES_AT/results_gpu.tar.gz   # -> results/gpu
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 STAGE=/tmp/gpu_stage  # on the device machine: what the first call leaves for the second
@@ -70,4 +73,12 @@ open(sys.argv[1], 'wb').write(lzma.decompress(parts))" $STAGE/$GGUF $STAGE/gguf.
     bash scripts/gpu/replicate.sh 2>&1 | tee "$OUT/replicate.log"
 }
 
-"${1:?pack, prepare, save or run}"
+unpack() {  # unpack TARBALL: the replicate's results into the checkout, its runs' logs beside the CPU study's
+  local logs=${RLHF_ARTIFACTS:-$HOME/rlhf_artifacts}/gpu_logs
+  rm -rf results/gpu && mkdir -p "$logs"
+  tar -xzf "${1:?the results_gpu.tar.gz that run left in \$OUT}" results/gpu
+  tar -xzf "$1" -C "$logs" --strip-components=1 gpu_logs
+  ls results/gpu
+}
+
+"${@:?pack, prepare, run, save or unpack}"
