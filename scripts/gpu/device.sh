@@ -48,9 +48,14 @@ print(torch.__version__, torch.version.cuda, transformers.__version__, lightning
     --rollouts 4 --new-tokens 8 --out "$OUT/speed_smoke.json"
 }
 
-save() {  # what the replicate has done so far, with its runs' logs, into $OUT (the tool returns at most 8 files)
-  mkdir -p /tmp/gpu_logs && cp /tmp/gpu_art/*.log /tmp/gpu_logs/ 2> /dev/null || true
-  tar -czf "$OUT/results_gpu.tar.gz.partial" results/gpu -C /tmp gpu_logs
+save() {  # what the replicate has done so far into $OUT (the tool returns at most 8 files): its results, its processes'
+          # output, and its runs' TensorBoard logs (no checkpoints) and test responses and scores made so far, so that
+          # a call cut short can still be compared and plotted here
+  local runs
+  mkdir -p /tmp/gpu_logs /tmp/gpu_art/eval && cp /tmp/gpu_art/*.log /tmp/gpu_logs/ 2> /dev/null || true
+  runs=$(cd /tmp/gpu_art && ls -d -- */logs 2> /dev/null || true)
+  # shellcheck disable=SC2086
+  tar -czf "$OUT/results_gpu.tar.gz.partial" --exclude=checkpoints results/gpu -C /tmp gpu_logs -C /tmp/gpu_art eval $runs
   mv "$OUT/results_gpu.tar.gz.partial" "$OUT/results_gpu.tar.gz"
 }
 
@@ -73,11 +78,13 @@ open(sys.argv[1], 'wb').write(lzma.decompress(parts))" $STAGE/$GGUF $STAGE/gguf.
     bash scripts/gpu/replicate.sh 2>&1 | tee "$OUT/replicate.log"
 }
 
-unpack() {  # unpack TARBALL: the replicate's results into the checkout, its runs' logs beside the CPU study's
-  local logs=${RLHF_ARTIFACTS:-$HOME/rlhf_artifacts}/gpu_logs
-  rm -rf results/gpu && mkdir -p "$logs"
+unpack() {  # unpack TARBALL: the replicate's results into the checkout; its logs and test responses beside the CPU
+            # study's artifacts, in $RLHF_ARTIFACTS/gpu/{logs,eval}
+  local art=${RLHF_ARTIFACTS:-$HOME/rlhf_artifacts}/gpu
+  rm -rf results/gpu && mkdir -p "$art/logs"
   tar -xzf "${1:?the results_gpu.tar.gz that run left in \$OUT}" results/gpu
-  tar -xzf "$1" -C "$logs" --strip-components=1 gpu_logs
+  tar -xzf "$1" -C "$art/logs" --strip-components=1 gpu_logs
+  tar -xzf "$1" -C "$art" --exclude=results --exclude=gpu_logs  # eval/ and each run's logs/
   ls results/gpu
 }
 
