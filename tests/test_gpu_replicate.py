@@ -20,6 +20,7 @@ printf '%s\\n' "$*" >> "$CALLS"
 all="$*" && out=${all##*--out } && out=${out%% *}
 for arg; do  # a fit leaves its model
   [[ $arg == --model.init_args.export_dir=* ]] && mkdir -p "${arg#*=}" && echo "$*" > "${arg#*=}/model.safetensors"
+  [[ $arg == --trainer.max_steps=* ]] && echo "policy after ${arg#*=} steps saved to ..."  # as ReinforceModule logs
 done
 case "$1 $2" in
   "scripts/gpu/rollout_speed.py measure") echo '{"runs": [{"processes": 3, "step_s_mean": 4.0}]}' > "$out" ;;
@@ -91,4 +92,4 @@ def test_the_replicate_trains_judges_and_compares_as_registered(tmp_path):
     assert stages == sorted(stages)  # each stage after the one before it
     assert lines.index(next(x for x in lines if "seed0/policy" in x and "generate" in x)) > lines.index(seeds[-1])
     run = json.loads((repo / "results" / "gpu" / "run.json").read_text())
-    assert run["steps"] == 90
+    assert run["steps"] == 90 and run["steps_reached"] == {"seed0": 90, "seed1": 90, "seed2": 90}

@@ -150,9 +150,17 @@ python scripts/report/export_scalars.py "$GPU_ART"/seed*/logs --out "$GPU_RESULT
 if [[ -f $MODEL ]]; then sha256sum "$MODEL" | sed "s|  .*|  $(basename "$MODEL")|" >> "$GPU_RESULTS/artifacts.sha256"; fi
 # the test responses and their scores, as the CPU chain keeps them (results/level1/kept_*.tar.gz): no weights
 tar -czf "$GPU_RESULTS/eval.tar.gz" -C "$GPU_ART" eval
-python -c "import json, sys, torch, transformers, lightning
-json.dump({'gpu': torch.cuda.get_device_name() if torch.cuda.is_available() else 'none', 'torch': torch.__version__, 'cuda': torch.version.cuda,
-           'transformers': transformers.__version__, 'lightning': lightning.__version__, 'steps': int(sys.argv[1]),
+# the run's record: where it ran, the steps fixed, and the steps each seed reached (fewer if it met its time limit)
+seed_logs=()
+for seed in "${SEEDS[@]}"; do seed_logs+=("$GPU_ART/seed$seed.log"); done
+python -c "import json, re, sys, torch, transformers, lightning
+reached = {}
+for log in sys.argv[4:]:
+    found = re.findall(r'policy after (\d+) steps saved', open(log).read())
+    reached[log.split('/')[-1][:-4]] = int(found[-1]) if found else None
+gpu = torch.cuda.get_device_name() if torch.cuda.is_available() else 'none'
+json.dump({'gpu': gpu, 'torch': torch.__version__, 'cuda': torch.version.cuda, 'transformers': transformers.__version__,
+           'lightning': lightning.__version__, 'steps': int(sys.argv[1]), 'steps_reached': reached,
            'seconds': int(sys.argv[2])}, open(sys.argv[3], 'w'), indent=1)" "$STEPS" "$((SECONDS - started))" \
-  "$GPU_RESULTS/run.json"
+  "$GPU_RESULTS/run.json" "${seed_logs[@]}"
 stage "done"
