@@ -42,7 +42,7 @@ if [[ ${SMOKE:-0} == 1 ]]; then  # the tiny model and its synthetic pairs (no rm
   PROBE=$GPU_ART/tiny/probe.txt && echo "the the the" > "$PROBE"
   MODEL_CONFIG=$MODEL/config.json
   rm_args=(--trainer.limit_train_batches=4 --trainer.val_check_interval=2 --trainer.limit_val_batches=2)
-  rl_args=(--data.train_roles="[rm_a]" --data.sources=null)
+  rl_args=(--data.train_roles="[rm_a]" --data.sources=null --data.batch_size=8)  # 64 would leave no full batch
   eval_args=(--max-new-tokens 8 --batch-size 80)
 fi
 : "${MODEL:?the SFT model}" "${TOKENIZER:?its tokenizer}" "${DATA:?the preference pairs}" "${HUMAN:?the human pairs}"
@@ -103,7 +103,7 @@ if [[ -z ${STEPS:-} ]]; then  # the rule of the header, before the runs start
 fi
 max_time=$(python -c "import sys; print('00:00:%02d:%02d' % divmod(int(sys.argv[1]), 60))" \
   "$((${DEADLINE:-$(($(date +%s) + 3540))} - EVAL_RESERVE - $(date +%s) + 60))")
-stage "REINFORCE seeds ${SEEDS[*]} against rm_a, at once: $STEPS steps of 64 rollouts, lr $LR, beta $BETA"
+stage "REINFORCE seeds ${SEEDS[*]} against rm_a, at once: $STEPS steps, lr $LR, beta $BETA"
 for seed in "${SEEDS[@]}"; do
   name=seed$seed
   run "$name" python cli.py fit --config configs/reinforce.yaml --config configs/gpu/reinforce_gpu.yaml \
@@ -155,12 +155,16 @@ seed_logs=()
 for seed in "${SEEDS[@]}"; do seed_logs+=("$GPU_ART/seed$seed.log"); done
 python -c "import json, re, sys, torch, transformers, lightning
 reached = {}
-for log in sys.argv[4:]:
+for log in sys.argv[5:]:
     found = re.findall(r'policy after (\d+) steps saved', open(log).read())
     reached[log.split('/')[-1][:-4]] = int(found[-1]) if found else None
 gpu = torch.cuda.get_device_name() if torch.cuda.is_available() else 'none'
 json.dump({'gpu': gpu, 'torch': torch.__version__, 'cuda': torch.version.cuda, 'transformers': transformers.__version__,
            'lightning': lightning.__version__, 'steps': int(sys.argv[1]), 'steps_reached': reached,
-           'seconds': int(sys.argv[2])}, open(sys.argv[3], 'w'), indent=1)" "$STEPS" "$((SECONDS - started))" \
-  "$GPU_RESULTS/run.json" "${seed_logs[@]}"
+           'seconds': int(sys.argv[2])}, open(sys.argv[3], 'w'), indent=1)
+short = {k: v for k, v in reached.items() if v != int(sys.argv[1])}
+if short:  # a seed stopped by its time limit (or one that trained nothing): said, and fatal in a smoke run
+    print(f'seeds short of {sys.argv[1]} steps: {short}', file=sys.stderr)
+    sys.exit(int(sys.argv[4]))" "$STEPS" "$((SECONDS - started))" \
+  "$GPU_RESULTS/run.json" "${SMOKE:-0}" "${seed_logs[@]}"
 stage "done"
