@@ -49,11 +49,11 @@ print(torch.__version__, torch.version.cuda, transformers.__version__, lightning
 }
 
 save() {  # what the replicate has done so far into $OUT (the tool returns at most 8 files): its results, its processes'
-          # output, and its runs' TensorBoard logs (no checkpoints) and test responses and scores made so far, so that
-          # a call cut short can still be compared and plotted here
+          # output, its runs' TensorBoard logs (no checkpoints), its RMs' training records (no weights) and the test
+          # responses and scores made so far, so that a call cut short can still be compared and plotted here
   local runs
   mkdir -p /tmp/gpu_logs /tmp/gpu_art/eval && cp /tmp/gpu_art/*.log /tmp/gpu_logs/ 2> /dev/null || true
-  runs=$(cd /tmp/gpu_art && ls -d -- */logs 2> /dev/null || true)
+  runs=$(cd /tmp/gpu_art && ls -d -- */logs */export/training.json */export/config.json 2> /dev/null || true)
   # shellcheck disable=SC2086
   tar -czf "$OUT/results_gpu.tar.gz.partial" --exclude=checkpoints results/gpu -C /tmp gpu_logs -C /tmp/gpu_art eval $runs
   mv "$OUT/results_gpu.tar.gz.partial" "$OUT/results_gpu.tar.gz"
@@ -84,7 +84,7 @@ unpack() {  # unpack TARBALL: the replicate's results into the checkout; its log
   rm -rf results/gpu && mkdir -p "$art/logs"
   tar -xzf "${1:?the results_gpu.tar.gz that run left in \$OUT}" results/gpu
   tar -xzf "$1" -C "$art/logs" --strip-components=1 gpu_logs
-  tar -xzf "$1" -C "$art" --exclude=results --exclude=gpu_logs  # eval/ and each run's logs/
+  tar -xzf "$1" -C "$art" --exclude=results --exclude=gpu_logs  # eval/, each run's logs/, each RM's export/*.json
   ls results/gpu
 }
 
