@@ -86,6 +86,8 @@ def test_the_replicate_trains_judges_and_compares_as_registered(tmp_path):
     judged = {(line.split("--rm ")[1].split()[0].split("/")[-2], line.split("--out ")[1].split("/")[-2])
               for line in evaluations if " judge " in line}  # fmt: skip
     assert judged == {(rm, p) for rm in ("rm_a", "rm_b", "dist_a") for p in ("sft", "seed0", "seed1", "seed2")}
+    judge_rm = [line.split("--rm ")[1].split()[0].split("/")[-2] for line in lines if "evaluate.py judge" in line]
+    assert judge_rm.index("rm_a") > len(judge_rm) - 1 - judge_rm[::-1].index("rm_b")  # the primary judge first
     (compare,) = [line for line in lines if "evaluate.py compare" in line]
     assert "--primary reinforce/rm_b" in compare and "--judges rm_b rm_a dist_a length" in compare
     stages = [stage_of(line) for line in lines if stage_of(line) >= 0]

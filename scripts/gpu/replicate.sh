@@ -24,7 +24,7 @@ SPLITS=${SPLITS:-splits/prefmix.json}
 SOURCES=${SOURCES-alpaca_eval2_weighted}
 SEEDS=(0 1 2)
 DEVICE=${DEVICE:-cuda}  # where evaluate.py runs (cpu: to try the script here; cli.py picks the GPU itself)
-EVAL_RESERVE=${EVAL_RESERVE:-150}  # seconds for what follows REINFORCE, and its runs' start (model loading)
+EVAL_RESERVE=${EVAL_RESERVE:-170}  # seconds for what follows REINFORCE, and its runs' start (model loading)
 started=$SECONDS
 stage() {  # a banner; ON_STAGE (e.g. saving what is done so far elsewhere) runs at each
   echo "== gpu replicate: $1 ($((SECONDS - started)) s)"
@@ -127,15 +127,21 @@ for rm in rm_a rm_b dist_a; do
 done
 wait_all
 
-stage "judging every policy's test responses by every RM; the probe"
-for rm in rm_a rm_b dist_a; do
+judge_all() {  # judge_all RM: every policy's test responses, and the probe, by RM
+  local rm=$1 policy
   for policy in sft seed0 seed1 seed2; do
     run "judge_${policy}_$rm" python evaluate.py judge --rm "$GPU_ART/$rm/export" --device "$DEVICE" \
       --generations "$GPU_ART/eval/$policy/generations.jsonl" --out "$GPU_ART/eval/$policy/scores_$rm.jsonl"
   done
   run "${rm}_probe" python evaluate.py probe --rm "$GPU_ART/$rm/export" --device "$DEVICE" \
     --generations "$GPU_ART/eval/sft/generations.jsonl" --probe "$PROBE" --out "$GPU_RESULTS/${rm}_probe.json"
-done
+}
+stage "judging every policy's test responses, and the probe, by rm_b (the primary judge) first"
+judge_all rm_b
+wait_all
+stage "judging them by rm_a and dist_a"
+judge_all rm_a
+judge_all dist_a
 wait_all
 
 stage "the test table (primary: REINFORCE over SFT under rm_b), curves, pins"
