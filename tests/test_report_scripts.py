@@ -279,6 +279,35 @@ def test_level1_summary_holds_the_issue_fields(tmp_path):
     assert "+0.600 SFT standard deviations under rm_a (the training RM) and +0.150 under rm_b" in tables
 
 
+def test_level1_summary_of_runs_made_on_a_gpu_machine(tmp_path):
+    """The GPU replicate's weights stay on the machine it ran on: their sha256 comes from its manifest, the hardware
+    and the steps each seed reached from its run record; a model file neither here nor listed is an error."""
+    compare = {"primary": {"policy": "reinforce", "judge": "rm_b"},
+               "policies": {"reinforce": {"runs": ["/eval/seed0"],
+                                          "judges": {"rm_b": judged(0.3, [-0.1, 0.5]),
+                                                     "rm_a": judged(1.2, [0.8, 1.6])}}}}  # fmt: skip
+    art, res, splits = write_study(tmp_path, ["rm_a", "rm_b"], {"seed0": (0, REINFORCE)}, compare)
+    write_scalars(res / "training_scalars.csv", {"seed0": {"train/reward": [0.0] * 40}})
+    for rm in ("rm_a", "rm_b"):
+        (art / rm / "export" / "model.safetensors").unlink()
+    manifest = res / "artifacts.sha256"
+    manifest.write_text("aa11  rm_a/export/model.safetensors\nbb22  rm_b/export/model.safetensors\n")
+    record = res / "run.json"
+    record.write_text(json.dumps({"gpu": "NVIDIA H200", "cuda": "13.0", "torch": "2.11.0", "transformers": "5.23.0",
+                                  "steps": 40, "steps_reached": {"seed0": 40}}))  # fmt: skip
+    result = summary.level1(str(res), str(art), None, str(splits), str(manifest), str(record))
+    assert (result["rm"]["A"]["weights_sha256"], result["rm"]["B"]["weights_sha256"]) == ("aa11", "bb22")
+    assert result["hardware"].startswith("NVIDIA H200 (CUDA 13.0)") and result["reinforce"]["steps_reached"] == {
+        "seed0": 40
+    }
+    assert result["primary"]["decision"] == "inconclusive at this scale"
+    manifest.write_text("aa11  rm_a/export/model.safetensors\n")
+    with pytest.raises(FileNotFoundError, match="rm_b/export/model.safetensors"):
+        summary.level1(str(res), str(art), None, str(splits), str(manifest), str(record))
+    with pytest.raises(FileNotFoundError):  # without a manifest, as before: the file must be here
+        summary.level1(str(res), str(art), None, str(splits))
+
+
 def test_rm_summary_before_any_policy(tmp_path):
     art, res, splits = write_study(tmp_path, ["rm_a", "rm_b"], {}, {})
     (res / "rm_a_probe.json").unlink()  # the probe runs on SFT's test answers, with the test evaluation

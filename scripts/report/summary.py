@@ -9,6 +9,10 @@ python scripts/report/summary.py level2 --results results/level2 --artifacts $RL
 python scripts/report/summary.py level1-rms --results results/level1 --artifacts $RLHF_ARTIFACTS --model $MODEL \
     --out results/level1/rm_summary.json     # the Level-1 RMs alone, as soon as they are judged
 python scripts/report/summary.py level1-rms --rms A ...   # RM_A alone, judged before RM_B exists
+python scripts/report/summary.py level1 --results results/gpu --artifacts $RLHF_ARTIFACTS/gpu \
+    --manifest results/gpu/artifacts.sha256 --run-record results/gpu/run.json --model $MODEL \
+    --out results/gpu/summary.json           # the GPU replicate (scripts/gpu/device.sh unpack): its weights stayed
+                                             # on the GPU machine, their sha256 in its manifest
 Each also writes its tables for REPORT.md beside it (summary.md, rm_summary.md).
 """
 
@@ -40,6 +44,8 @@ def load(path: str) -> dict:
 
 def sha256(path: str) -> str:
     """Of a file's bytes; of a directory (a Hugging Face model), of its files' relative names and bytes in order."""
+    if not os.path.exists(path):  # not the empty digest of no files
+        raise FileNotFoundError(f"{path}: no such file or directory to hash")
     digest = hashlib.sha256()
     files = [path] if os.path.isfile(path) else sorted(glob.glob(os.path.join(path, "**", "*"), recursive=True))
     for file in filter(os.path.isfile, files):
@@ -49,6 +55,19 @@ def sha256(path: str) -> str:
             for block in iter(lambda: f.read(1 << 20), b""):
                 digest.update(block)
     return digest.hexdigest()
+
+
+def weights_sha256(artifacts: str, relative: str, manifest: str | None = None) -> str:
+    """Of a model file under ``artifacts``; where the file is not here (a run on another machine), as its
+    ``manifest`` (``sha256sum`` lines, names relative to ``artifacts``) records it."""
+    path = os.path.join(artifacts, relative)
+    if os.path.exists(path) or manifest is None:
+        return sha256(path)
+    with open(manifest) as f:
+        pins = dict(reversed(line.split()) for line in f if line.strip())
+    if relative not in pins:
+        raise FileNotFoundError(f"{path} is not here and {manifest} does not list {relative}")
+    return pins[relative]
 
 
 def log_dir(artifacts: str, name: str) -> str:
@@ -103,7 +122,7 @@ def cpus(artifacts: str, name: str) -> list[str]:
         return sorted({line.split(" ", 2)[2].strip() for line in f if line.strip()})
 
 
-def rm_entry(results: str, artifacts: str, name: str, probe_needed: bool = True) -> dict:
+def rm_entry(results: str, artifacts: str, name: str, probe_needed: bool = True, manifest: str | None = None) -> dict:
     """One RM as trained (its config and ``training.json``) and as judged (``<name>_{test,human}_pairs.json``,
     ``<name>_probe.json``, which the probe on SFT's test answers writes later than the others: without
     ``probe_needed`` a missing one reads as None); a distributional RM adds what its p(s) says on the test pairs."""
@@ -125,7 +144,7 @@ def rm_entry(results: str, artifacts: str, name: str, probe_needed: bool = True)
         "length_baseline": {"test": test["length_baseline"], "human": human["length_baseline"]},
         "length_controls": {"test": test["length_controls"], "human": human["length_controls"]},
         "probe_beats_sft_answer": load(probe)["probe_beats_answer"] if probe_needed or os.path.exists(probe) else None,
-        "weights_sha256": sha256(os.path.join(artifacts, name, "export", "model.safetensors")),
+        "weights_sha256": weights_sha256(artifacts, f"{name}/export/model.safetensors", manifest),
         "compute_hours": compute_hours(log_dir(artifacts, name), paused=paused_spans(artifacts, name)),
         "cpus": cpus(artifacts, name),
     }
@@ -197,8 +216,12 @@ def secondary_entry(compare: dict) -> dict:
     return {k: {"p": p, "holm_adjusted_p": compare["holm_adjusted_p"][k]} for k, p in compare["secondary_p"].items()}
 
 
-def hardware() -> str:
-    """The machine this summary was written on (the study's runs and this script share it)."""
+def hardware(run_record: str | None = None) -> str:
+    """The machine this summary was written on (the study's runs and this script share it), or, for runs made on a
+    GPU machine, what their ``run_record`` (scripts/gpu/replicate.sh's run.json) says of it."""
+    if run_record:
+        run = load(run_record)
+        return f"{run['gpu']} (CUDA {run['cuda']}), torch {run['torch']}, transformers {run['transformers']}"
     with open("/proc/cpuinfo") as f:
         model = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), "unknown CPU")
     return f"{model}, {os.cpu_count()} cores, no GPU used; torch {torch.__version__}"
@@ -213,9 +236,9 @@ def software() -> dict:
     return {name: importlib.metadata.version(name) for name in PACKAGES}
 
 
-def provenance(model_file: str | None, splits: str, sources: list[str]) -> dict:
+def provenance(model_file: str | None, splits: str, sources: list[str], run_record: str | None = None) -> dict:
     return {
-        "hardware": hardware(),
+        "hardware": hardware(run_record),
         "software": software(),
         "sft_model": {"path": model_file, "sha256": sha256(model_file) if model_file else None},
         "data_sha256": load(splits)["data_sha256"],
@@ -223,7 +246,10 @@ def provenance(model_file: str | None, splits: str, sources: list[str]) -> dict:
     }
 
 
-def level1(results: str, artifacts: str, model_file: str | None, splits: str) -> dict:
+def level1(
+    results: str, artifacts: str, model_file: str | None, splits: str, manifest: str | None = None,
+    run_record: str | None = None,
+) -> dict:  # fmt: skip
     compare = load(os.path.join(results, "test_compare.json"))
     primary = compare["primary"]
     with open(os.path.join(results, "training_scalars.csv")) as f:
@@ -233,16 +259,19 @@ def level1(results: str, artifacts: str, model_file: str | None, splits: str) ->
         + HIERARCHICAL
     )
     return {
-        "rm": {k: rm_entry(results, artifacts, f"rm_{k.lower()}") for k in ("A", "B")},
+        "rm": {k: rm_entry(results, artifacts, f"rm_{k.lower()}", manifest=manifest) for k in ("A", "B")},
         "reinforce": {
             **reinforce_settings(artifacts, compare["policies"][primary["policy"]]["runs"]),
             "last_logged_step": steps,
+            **({"steps_reached": load(run_record)["steps_reached"]} if run_record else {}),
         },
         "test_prompts": compare["policies"][primary["policy"]]["judges"][primary["judge"]]["prompts"],
         "primary": {**primary_entry(compare, method, "beats SFT", "worse than SFT"), "policy": primary["policy"]},
         "judge_change": judge_change(compare),
         "secondary": secondary_entry(compare),
-        **provenance(model_file, splits, ["test_compare.json", "dev_budget.json", "dev_lr.json", "rm_*.json"]),
+        **provenance(
+            model_file, splits, ["test_compare.json", "dev_budget.json", "dev_lr.json", "rm_*.json"], run_record
+        ),
     }
 
 
@@ -366,11 +395,19 @@ def main() -> None:
     parser.add_argument("--model", default=os.environ.get("MODEL"), help="the SFT model file (its sha256 is recorded)")
     parser.add_argument("--splits", default="splits/prefmix.json")
     parser.add_argument("--rms", nargs="+", choices=["A", "B"], help="level1-rms: the RMs to include (default both)")
+    parser.add_argument("--manifest", help="level1: the sha256 of model files made elsewhere (results/gpu)")
+    parser.add_argument("--run-record", help="level1: the run.json of runs made on a GPU machine (results/gpu)")
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
     if args.rms and args.level != "level1-rms":
         parser.error("--rms goes with level1-rms only (the full summaries need every RM)")
-    make = {"level1": level1, "level2": level2, "level1-rms": partial(level1_rms, rms=tuple(args.rms or "AB"))}
+    if (args.manifest or args.run_record) and args.level != "level1":
+        parser.error("--manifest and --run-record go with level1 only (the GPU replicate)")
+    make = {
+        "level1": partial(level1, manifest=args.manifest, run_record=args.run_record),
+        "level2": level2,
+        "level1-rms": partial(level1_rms, rms=tuple(args.rms or "AB")),
+    }
     summary = make[args.level](args.results, args.artifacts, args.model, args.splits)
     write_result(args.out, summary, markdown(summary))
     print(markdown(summary))
