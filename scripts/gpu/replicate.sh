@@ -129,7 +129,7 @@ wait_all
 
 judge_all() {  # judge_all RM: every policy's test responses, and the probe, by RM
   local rm=$1 policy
-  for policy in sft seed0 seed1 seed2; do
+  for policy in sft "${SEEDS[@]/#/seed}"; do
     run "judge_${policy}_$rm" python evaluate.py judge --rm "$GPU_ART/$rm/export" --device "$DEVICE" \
       --generations "$GPU_ART/eval/$policy/generations.jsonl" --out "$GPU_ART/eval/$policy/scores_$rm.jsonl"
   done
@@ -146,7 +146,7 @@ wait_all
 
 stage "the test table (primary: REINFORCE over SFT under rm_b), curves, pins"
 python evaluate.py compare --sft "$GPU_ART/eval/sft" \
-  --policy "reinforce=$GPU_ART/eval/seed0,$GPU_ART/eval/seed1,$GPU_ART/eval/seed2" \
+  --policy "reinforce=$(IFS=,; echo "${SEEDS[*]/#/$GPU_ART/eval/seed}")" \
   --judges rm_b rm_a dist_a length --primary reinforce/rm_b --out "$GPU_RESULTS/test_compare.json"
 python scripts/report/rm_curves.py --run "RM_A=$GPU_ART/rm_a" --run "RM_B=$GPU_ART/rm_b" \
   --run "DIST_A=$GPU_ART/dist_a" --out "$GPU_RESULTS/rm_val_curves.json"
