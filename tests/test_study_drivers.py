@@ -232,6 +232,28 @@ def test_level2_trains_both_rms_and_functionals_and_compares_against_level1(tmp_
     assert calls[-1].startswith("scripts/report/summary.py level2")
 
 
+def test_level2_judges_each_rm_as_soon_as_it_is_trained_into_a_chains_record(tmp_path):
+    """A chain's record (results/level*/NAME with its own manifest and CPU kind) can grow on its kind of CPU while the
+    current chain is another's: the Level-2 RMs of the Intel record on 2026-12-05 (REPORT.md, Appendix A)."""
+    record = {"LEVEL2_RESULTS": "results/level2/rec", "MANIFEST": "results/level1/rec/artifacts.sha256",
+              "CPU_KIND_FILE": "results/level1/rec/artifacts.cpu"}  # fmt: skip
+    results = {"level1/rec/artifacts.sha256": "", "level1/rec/artifacts.cpu": "AuthenticAMD avx512_bf16 bf16-mixed\n"}
+    calls = run_driver(tmp_path, "level2.sh", "rms", results=results, **record)
+    assert trained(calls) == ["dist_a", "dist_a_pairwise"]
+    pairs = [i for i, c in enumerate(calls) if c.startswith("evaluate.py pairs")]
+    second_fit = calls.index(fit_of(calls, "dist_a_pairwise"))
+    assert len(pairs) == 4 and pairs[1] < second_fit < pairs[2]  # dist_a's held-out and human pairs come first
+    assert all(" --out results/level2/rec/dist_a" in calls[i] for i in pairs)
+    repo = tmp_path / "repo/results"
+    pinned = [line.split("  ")[1] for line in (repo / "level1/rec/artifacts.sha256").read_text().splitlines()]
+    assert pinned == [
+        "model/model.safetensors",
+        "dist_a/export/model.safetensors",
+        "dist_a_pairwise/export/model.safetensors",
+    ]
+    assert not (repo / "artifacts.sha256").exists() and not (repo / "artifacts.cpu").exists()
+
+
 SCORING = ("evaluate.py generate", "evaluate.py judge", "evaluate.py pairs", "evaluate.py probe")
 
 

@@ -4,21 +4,36 @@
 #   bash scripts/study/level2.sh                 # every stage still to do
 #   bash scripts/study/level2.sh rms policies    # named stages, in this order:
 #                                                # rms policies rm_eval test_eval analysis summary
-# Paths: scripts/study/env.sh; small results under results/level2/.
+# Paths: scripts/study/env.sh; small results under results/level2/ (LEVEL2_RESULTS names another folder: a chain's
+# record, e.g. results/level2/intel_amx with MANIFEST and CPU_KIND_FILE of results/level1/intel_amx).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/study/env.sh
 sft_model
-R=results/level2
+R=${LEVEL2_RESULTS:-results/level2}
 SEEDS=(0 1 2)
 FUNCTIONALS=(mean mean_minus_std)  # the expected score, and the risk-averse mean - 1 x std
 mkdir -p $R
 
-rms() {  # the distributional RM on RM_A's pairs (arena grades 1..10 as the rating term), and its pairwise-only ablation
+rms() {  # the distributional RM on RM_A's pairs (arena grades 1..10 as the rating term), and its pairwise-only
+  # ablation, each judged on the held-out and human pairs as soon as it is trained (a session may end between them)
   CONFIGS=configs/distributional_reward_model.yaml bash scripts/study/reward_model.sh dist_a rm_a \
     --model.init_args.rating_range="[1, 10]"
+  judge_pairs dist_a
   CONFIGS=configs/distributional_reward_model.yaml bash scripts/study/reward_model.sh dist_a_pairwise rm_a \
     --model.init_args.rating_range="[1, 10]" --model.init_args.entropy_weight=0 --model.init_args.rating_weight=0
+  judge_pairs dist_a_pairwise
+}
+
+judge_pairs() {  # judge_pairs RM: as the Level-1 RMs, plus calibration, spread, and the arena grades' fit beside rm_a's
+  local rm=$1  # grade shares
+  pin_sha256 "$ART/$rm/export"
+  [[ -f $R/${rm}_test_pairs.json ]] || python evaluate.py pairs --rm "$ART/$rm/export" --pairs "$DATA" \
+    --splits splits/prefmix.json --roles test --max-prompts 80 --max-length 1024 --rating-range 1 10 \
+    --grade-prior-roles rm_a --precision "$STUDY_PRECISION" --out $R/${rm}_test_pairs.json
+  [[ -f $R/${rm}_human_pairs.json ]] || python evaluate.py pairs --rm "$ART/$rm/export" \
+    --pairs ../shared/data/human_pairs.jsonl.gz --max-length 3072 --precision "$STUDY_PRECISION" \
+    --out $R/${rm}_human_pairs.json
 }
 
 policies() {  # REINFORCE against the distributional RM, the Level-1 hyperparameters unchanged; test responses kept
@@ -34,16 +49,10 @@ policies() {  # REINFORCE against the distributional RM, the Level-1 hyperparame
   done
 }
 
-rm_eval() {  # as the Level-1 RMs; plus calibration, spread, and the arena grades' fit beside rm_a's grade shares
+rm_eval() {  # the probe against SFT's test responses (the pairs were judged in the rms stage)
   local rm
   for rm in dist_a dist_a_pairwise; do
     pin_sha256 "$ART/$rm/export"
-    [[ -f $R/${rm}_test_pairs.json ]] || python evaluate.py pairs --rm "$ART/$rm/export" --pairs "$DATA" \
-      --splits splits/prefmix.json --roles test --max-prompts 80 --max-length 1024 --rating-range 1 10 \
-      --grade-prior-roles rm_a --precision "$STUDY_PRECISION" --out $R/${rm}_test_pairs.json
-    [[ -f $R/${rm}_human_pairs.json ]] || python evaluate.py pairs --rm "$ART/$rm/export" \
-      --pairs ../shared/data/human_pairs.jsonl.gz --max-length 3072 --precision "$STUDY_PRECISION" \
-      --out $R/${rm}_human_pairs.json
     [[ -f $R/${rm}_probe.json ]] || python evaluate.py probe --rm "$ART/$rm/export" \
       --generations "$EVAL/sft/generations.jsonl" --probe ../shared/data/probes/null_model_response.txt \
       --precision "$STUDY_PRECISION" --out $R/${rm}_probe.json
