@@ -221,7 +221,8 @@ def write_study(tmp_path, rms: list[str], policies: dict[str, tuple[int, dict]],
         pairs = {"accuracy": {"mean": 0.7, "ci95": [0.6, 0.8]}, "n_pairs": 500,
                  "length_baseline": {"mean": 0.8, "ci95": [0.7, 0.9]}, "length_controls": controls}  # fmt: skip
         if dist:
-            pairs["distribution"] = {"ece_p_win": 0.05, "score_std_mean": 1.5}
+            pairs["distribution"] = {"p_win_mean": 0.62, "log_loss": 0.6, "ece_p_win": 0.05, "score_std_mean": 1.5,
+                                     "entropy_mean": 1.9}  # fmt: skip
         for kind in ("test", "human"):
             (res / f"{name}_{kind}_pairs.json").write_text(json.dumps(pairs))
         (res / f"{name}_probe.json").write_text(json.dumps({"probe_beats_answer": 0.1}))
@@ -328,12 +329,37 @@ def test_rm_summary_of_rm_a_alone_while_rm_b_trains(tmp_path, monkeypatch, capsy
     monkeypatch.setattr("sys.argv", ["summary.py", "level1", "--rms", "A", "--results", str(res), "--out", "x.json"])
     with pytest.raises(SystemExit):  # a full summary needs every RM
         summary.main()
-    assert "--rms goes with level1-rms only" in capsys.readouterr().err
+    assert "--rms goes with level1-rms and level2-rms only" in capsys.readouterr().err
     result = summary.level1_rms(str(res), str(art), None, str(splits), rms=("A",))
     assert list(result["rm"]) == ["A"] and result["rm"]["A"]["pairs_trained"] == 2000
     assert [row.split(" |")[0] for row in summary.markdown(result).splitlines() if row.startswith("| A")] == ["| A"] * 3
     with pytest.raises(FileNotFoundError):  # both, by default: RM_B's files are missing
         summary.level1_rms(str(res), str(art), None, str(splits))
+
+
+def test_distributional_rm_summary_before_any_policy(tmp_path, monkeypatch, capsys):
+    art, res, splits = write_study(tmp_path, ["dist_a"], {}, {}, dist=True)  # the ablation not trained yet
+    grades = {"n": 300, "nll": 2.1, "mean_abs_error": 1.6, "within_central_80": 0.7, "pearson": 0.4,
+              "marginal_baseline": {"nll": 2.3, "mean_abs_error": 1.9}}  # fmt: skip
+    distribution = {"p_win_mean": 0.62, "log_loss": 0.6, "ece_p_win": 0.05, "score_std_mean": 1.5, "entropy_mean": 1.9}
+    test = json.loads((res / "dist_a_test_pairs.json").read_text())
+    (res / "dist_a_test_pairs.json").write_text(
+        json.dumps({**test, "distribution": {**distribution, "grades": grades}})
+    )
+    (res / "dist_a_human_pairs.json").write_text(json.dumps({**test, "distribution": distribution}))
+    (res / "dist_a_probe.json").unlink()  # the probe runs on SFT's test answers, later
+    result = summary.level2_rms(str(res), str(art), None, str(splits), rms=("dist",))
+    assert list(result["rm"]) == ["dist"] and result["rm"]["dist"]["ece"] == 0.05
+    tables = summary.markdown(result).splitlines()
+    assert "| dist | held-out | 0.620 | 0.600 | 0.050 | 1.50 | 1.90 | 300 | 2.10 / 2.30 | 1.60 / 1.90 | 0.70 | 0.40 |" \
+        in tables  # fmt: skip
+    assert "| dist | human | 0.620 | 0.600 | 0.050 | 1.50 | 1.90 | 0 | n/a | n/a | n/a | n/a |" in tables
+    with pytest.raises(FileNotFoundError):  # both, by default: the ablation's files are missing
+        summary.level2_rms(str(res), str(art), None, str(splits))
+    monkeypatch.setattr("sys.argv", ["summary.py", "level2-rms", "--rms", "A", "--results", str(res), "--out", "x"])
+    with pytest.raises(SystemExit):  # RM_A is not one of Level 2's RMs
+        summary.main()
+    assert "--rms of level2-rms: dist, dist_pairwise_only" in capsys.readouterr().err
 
 
 def test_compute_hours_leave_out_the_breaks_between_sessions(tmp_path):

@@ -244,6 +244,11 @@ def test_level2_judges_each_rm_as_soon_as_it_is_trained_into_a_chains_record(tmp
     second_fit = calls.index(fit_of(calls, "dist_a_pairwise"))
     assert len(pairs) == 4 and pairs[1] < second_fit < pairs[2]  # dist_a's held-out and human pairs come first
     assert all(" --out results/level2/rec/dist_a" in calls[i] for i in pairs)
+    tables = [c for c in calls if c.startswith("scripts/report/summary.py level2-rms")]
+    assert [t.split(" --results")[0].split("--rms ")[1] for t in tables] == ["dist", "dist dist_pairwise_only"]
+    assert all(
+        "--results results/level2/rec " in t and t.endswith("--out results/level2/rec/rm_summary.json") for t in tables
+    )
     repo = tmp_path / "repo/results"
     pinned = [line.split("  ")[1] for line in (repo / "level1/rec/artifacts.sha256").read_text().splitlines()]
     assert pinned == [

@@ -9,6 +9,8 @@ python scripts/report/summary.py level2 --results results/level2 --artifacts $RL
 python scripts/report/summary.py level1-rms --results results/level1 --artifacts $RLHF_ARTIFACTS --model $MODEL \
     --out results/level1/rm_summary.json     # the Level-1 RMs alone, as soon as they are judged
 python scripts/report/summary.py level1-rms --rms A ...   # RM_A alone, judged before RM_B exists
+python scripts/report/summary.py level2-rms --results results/level2 --artifacts $RLHF_ARTIFACTS --model $MODEL \
+    --out results/level2/rm_summary.json     # the distributional RMs alone, as they are judged (--rms dist: one)
 python scripts/report/summary.py level1 --results results/gpu --artifacts $RLHF_ARTIFACTS/gpu \
     --manifest results/gpu/artifacts.sha256 --run-record results/gpu/run.json --model $MODEL \
     --out results/gpu/summary.json           # the GPU replicate (scripts/gpu/device.sh unpack): its weights stayed
@@ -286,6 +288,20 @@ def level1_rms(
     }
 
 
+DIST_RMS = {"dist": "dist_a", "dist_pairwise_only": "dist_a_pairwise"}  # summary key: run name (level2.sh)
+
+
+def level2_rms(
+    results: str, artifacts: str, model_file: str | None, splits: str, rms: tuple[str, ...] = tuple(DIST_RMS)
+) -> dict:
+    """The distributional RMs as judged on the pairs (both, or the first alone while the ablation trains), before any
+    policy exists (the probe's column once SFT's test answers are there)."""
+    return {
+        "rm": {k: rm_entry(results, artifacts, DIST_RMS[k], probe_needed=False) for k in rms},
+        **provenance(model_file, splits, ["dist_*.json"]),
+    }
+
+
 def level2(results: str, artifacts: str, model_file: str | None, splits: str) -> dict:
     compare = load(os.path.join(results, "test_compare.json"))
     primary = compare["primary"]
@@ -296,10 +312,7 @@ def level2(results: str, artifacts: str, model_file: str | None, splits: str) ->
         "Level-1 policy's of the same seed index); " + HIERARCHICAL
     )
     return {
-        "rm": {
-            "dist": rm_entry(results, artifacts, "dist_a"),
-            "dist_pairwise_only": rm_entry(results, artifacts, "dist_a_pairwise"),
-        },  # fmt: skip
+        "rm": {k: rm_entry(results, artifacts, name) for k, name in DIST_RMS.items()},
         "reinforce": {
             **{k: v for k, v in settings[functionals[0]].items() if k not in ("runs", "compute_hours")},
             "functionals": {
@@ -331,7 +344,40 @@ def rm_markdown(rms: dict) -> list[str]:
             f"| {interval(human)} (n={human['n']}) | {interval(baseline['human'])} "
             f"| {'not yet run' if probe is None else f'{probe:.3f}'} |"
         )
-    return [*lines, "", *length_controls_markdown(rms)]
+    return [*lines, "", *length_controls_markdown(rms), *distribution_markdown(rms)]
+
+
+def distribution_markdown(rms: dict) -> list[str]:
+    """What a distributional RM's p(s) says (rlhf.evaluate.distribution_report): its P(chosen > rejected) and that
+    probability's calibration, the spread of p, and how p fits the arena grades beside one fixed p (the grade shares
+    of its training pairs)."""
+    rows = [(name, kind, rm["distribution"][kind]) for name, rm in rms.items() if "distribution" in rm
+            for kind in ("test", "human")]  # fmt: skip
+    if not rows:
+        return []
+    lines = [
+        "",
+        "| RM | pairs | P(chosen ≻ rejected): mean | log loss | ECE | std of p (mean) | entropy of p (mean, nats) "
+        "| grades: n | NLL, p / fixed p | MAE of E[s], p / fixed p | in p's central 80% | Pearson(E[s], grade) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for name, kind, d in rows:
+        cells = [f"{d['p_win_mean']:.3f}", f"{d['log_loss']:.3f}", f"{d['ece_p_win']:.3f}",
+                 f"{d['score_std_mean']:.2f}", f"{d['entropy_mean']:.2f}"]  # fmt: skip
+        lines.append(
+            f"| {name} | {'held-out' if kind == 'test' else 'human'} | " + " | ".join(cells + grade_cells(d)) + " |"
+        )
+    return lines
+
+
+def grade_cells(report: dict) -> list[str]:
+    """How p fits the pairs' grades (n, NLL and MAE beside one fixed p's, coverage, correlation); n/a without grades."""
+    g = report.get("grades")
+    if g is None:
+        return ["0", "n/a", "n/a", "n/a", "n/a"]
+    fixed = g.get("marginal_baseline")
+    pair = lambda k: f"{g[k]:.2f} / {fixed[k]:.2f}" if fixed else f"{g[k]:.2f}"  # noqa: E731
+    return [str(g["n"]), pair("nll"), pair("mean_abs_error"), f"{g['within_central_80']:.2f}", f"{g['pearson']:.2f}"]
 
 
 def markdown(summary: dict) -> str:
@@ -389,24 +435,28 @@ def judge_change_markdown(change: dict | None) -> list[str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("level", choices=["level1", "level2", "level1-rms"])
+    parser.add_argument("level", choices=["level1", "level2", "level1-rms", "level2-rms"])
     parser.add_argument("--results", required=True)
     parser.add_argument("--artifacts", default=os.path.expanduser("~/rlhf_artifacts"))
     parser.add_argument("--model", default=os.environ.get("MODEL"), help="the SFT model file (its sha256 is recorded)")
     parser.add_argument("--splits", default="splits/prefmix.json")
-    parser.add_argument("--rms", nargs="+", choices=["A", "B"], help="level1-rms: the RMs to include (default both)")
+    parser.add_argument("--rms", nargs="+", choices=["A", "B", *DIST_RMS], help="level{1,2}-rms: the RMs to include")
     parser.add_argument("--manifest", help="level1: the sha256 of model files made elsewhere (results/gpu)")
     parser.add_argument("--run-record", help="level1: the run.json of runs made on a GPU machine (results/gpu)")
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
-    if args.rms and args.level != "level1-rms":
-        parser.error("--rms goes with level1-rms only (the full summaries need every RM)")
+    if args.rms and args.level not in ("level1-rms", "level2-rms"):
+        parser.error("--rms goes with level1-rms and level2-rms only (the full summaries need every RM)")
+    level_rms = {"level1-rms": ["A", "B"], "level2-rms": list(DIST_RMS)}.get(args.level, [])
+    if args.rms and not set(args.rms) <= set(level_rms):
+        parser.error(f"--rms of {args.level}: {', '.join(level_rms)}")
     if (args.manifest or args.run_record) and args.level != "level1":
         parser.error("--manifest and --run-record go with level1 only (the GPU replicate)")
     make = {
         "level1": partial(level1, manifest=args.manifest, run_record=args.run_record),
         "level2": level2,
         "level1-rms": partial(level1_rms, rms=tuple(args.rms or "AB")),
+        "level2-rms": partial(level2_rms, rms=tuple(args.rms or DIST_RMS)),
     }
     summary = make[args.level](args.results, args.artifacts, args.model, args.splits)
     write_result(args.out, summary, markdown(summary))

@@ -20,9 +20,11 @@ rms() {  # the distributional RM on RM_A's pairs (arena grades 1..10 as the rati
   CONFIGS=configs/distributional_reward_model.yaml bash scripts/study/reward_model.sh dist_a rm_a \
     --model.init_args.rating_range="[1, 10]"
   judge_pairs dist_a
+  rm_table dist
   CONFIGS=configs/distributional_reward_model.yaml bash scripts/study/reward_model.sh dist_a_pairwise rm_a \
     --model.init_args.rating_range="[1, 10]" --model.init_args.entropy_weight=0 --model.init_args.rating_weight=0
   judge_pairs dist_a_pairwise
+  rm_table dist dist_pairwise_only
 }
 
 judge_pairs() {  # judge_pairs RM: as the Level-1 RMs, plus calibration, spread, and the arena grades' fit beside rm_a's
@@ -34,6 +36,11 @@ judge_pairs() {  # judge_pairs RM: as the Level-1 RMs, plus calibration, spread,
   [[ -f $R/${rm}_human_pairs.json ]] || python evaluate.py pairs --rm "$ART/$rm/export" \
     --pairs ../shared/data/human_pairs.jsonl.gz --max-length 3072 --precision "$STUDY_PRECISION" \
     --out $R/${rm}_human_pairs.json
+}
+
+rm_table() {  # rm_table KEY...: the RMs judged so far, as summary.json will hold them (rm_summary.{json,md})
+  python scripts/report/summary.py level2-rms --rms "$@" --results $R --artifacts "$ART" --model "$MODEL" \
+    --out $R/rm_summary.json
 }
 
 policies() {  # REINFORCE against the distributional RM, the Level-1 hyperparameters unchanged; test responses kept
