@@ -234,11 +234,12 @@ def test_level2_trains_both_rms_and_functionals_and_compares_against_level1(tmp_
 
 def test_level2_judges_each_rm_as_soon_as_it_is_trained_into_a_chains_record(tmp_path):
     """A chain's record (results/level*/NAME with its own manifest and CPU kind) can grow on its kind of CPU while the
-    current chain is another's: the Level-2 RMs of the Intel record on 2026-12-05 (REPORT.md, Appendix A)."""
+    current chain is another's: the Level-2 RMs of the Intel record on 2026-12-05 (REPORT.md, Appendix A). Their probe
+    reads SFT's test answers, made and kept in the record where Level 1 has not made them."""
     record = {"LEVEL2_RESULTS": "results/level2/rec", "MANIFEST": "results/level1/rec/artifacts.sha256",
               "CPU_KIND_FILE": "results/level1/rec/artifacts.cpu"}  # fmt: skip
     results = {"level1/rec/artifacts.sha256": "", "level1/rec/artifacts.cpu": "AuthenticAMD avx512_bf16 bf16-mixed\n"}
-    calls = run_driver(tmp_path, "level2.sh", "rms", results=results, **record)
+    calls = run_driver(tmp_path, "level2.sh", "rms", "rm_eval", results=results, **record)
     assert trained(calls) == ["dist_a", "dist_a_pairwise"]
     pairs = [i for i, c in enumerate(calls) if c.startswith("evaluate.py pairs")]
     second_fit = calls.index(fit_of(calls, "dist_a_pairwise"))
@@ -257,6 +258,8 @@ def test_level2_judges_each_rm_as_soon_as_it_is_trained_into_a_chains_record(tmp
         "dist_a_pairwise/export/model.safetensors",
     ]
     assert not (repo / "artifacts.sha256").exists() and not (repo / "artifacts.cpu").exists()
+    assert generated(calls) == ["sft"] and (repo / "level2/rec/kept_sft.tar.gz").exists()  # for the probe
+    assert len([c for c in calls if c.startswith("evaluate.py probe")]) == 2
 
 
 SCORING = ("evaluate.py generate", "evaluate.py judge", "evaluate.py pairs", "evaluate.py probe")

@@ -56,8 +56,9 @@ policies() {  # REINFORCE against the distributional RM, the Level-1 hyperparame
   done
 }
 
-rm_eval() {  # the probe against SFT's test responses (the pairs were judged in the rms stage)
-  local rm
+rm_eval() {  # the probe against SFT's test responses (the pairs were judged in the rms stage); those responses are
+  local rm  # Level 1's (kept), or made here where Level 1 has not made them yet (a chain's record)
+  generate_test sft "$MODEL"
   for rm in dist_a dist_a_pairwise; do
     pin_sha256 "$ART/$rm/export"
     [[ -f $R/${rm}_probe.json ]] || python evaluate.py probe --rm "$ART/$rm/export" \
