@@ -65,6 +65,7 @@ rm_eval() {  # the probe against SFT's test responses (the pairs were judged in 
       --generations "$EVAL/sft/generations.jsonl" --probe ../shared/data/probes/null_model_response.txt \
       --precision "$STUDY_PRECISION" --out $R/${rm}_probe.json
   done
+  rm_table dist dist_pairwise_only  # now with the probe's column
 }
 
 test_eval() {  # every policy and SFT under RM_A, RM_B and the distributional RM; the primary: mean - scalar, RM_B
