@@ -40,9 +40,10 @@ def test_steps_that_fit_by_hand():
 def test_the_replicate_trains_judges_and_compares_as_registered(tmp_path):
     repo, bin_dir, calls, art = tmp_path / "repo", tmp_path / "bin", tmp_path / "calls.txt", tmp_path / "art"
     shutil.copytree(ROOT / "scripts" / "gpu", repo / "scripts" / "gpu")
-    (repo / "results" / "level1").mkdir(parents=True)
-    for name in ("dev_lr.json", "dev_budget.json"):
-        shutil.copy(ROOT / "results" / "level1" / name, repo / "results" / "level1" / name)
+    choices = repo / "results" / "level1" / "lost_amd"  # a chain's dev choices, as dev_choices.py writes them
+    choices.mkdir(parents=True)
+    (choices / "dev_lr.json").write_text(json.dumps({"chosen_lr": 1e-6, "beta": 0.05}))
+    (choices / "dev_budget.json").write_text(json.dumps({"chosen": 256}))
     bin_dir.mkdir()
     (bin_dir / "python").write_text(STUB)
     (bin_dir / "python").chmod(0o755)
@@ -51,7 +52,8 @@ def test_the_replicate_trains_judges_and_compares_as_registered(tmp_path):
     env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "CALLS": str(calls), "REAL_PYTHON": sys.executable,
            "MODEL": str(model), "TOKENIZER": "tok", "DATA": "pairs.jsonl.gz", "HUMAN": "human.jsonl.gz",
            "PROBE": "probe.txt", "GPU_ART": str(art), "GPU_RESULTS": str(repo / "results" / "gpu"),
-           "DEADLINE": str(int(time.time()) + 570), "EVAL_RESERVE": "150"}  # fmt: skip
+           "DEADLINE": str(int(time.time()) + 570), "EVAL_RESERVE": "150",
+           "DEV_CHOICES": str(choices)}  # fmt: skip
     subprocess.run(["bash", str(repo / "scripts" / "gpu" / "replicate.sh")], env=env, check=True, cwd=repo)
     lines = calls.read_text().splitlines()
 

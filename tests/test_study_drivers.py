@@ -245,8 +245,13 @@ def test_level2_judges_each_rm_as_soon_as_it_is_trained_into_a_chains_record(tmp
     second_fit = calls.index(fit_of(calls, "dist_a_pairwise"))
     assert len(pairs) == 4 and pairs[1] < second_fit < pairs[2]  # dist_a's held-out and human pairs come first
     assert all(" --out results/level2/rec/dist_a" in calls[i] for i in pairs)
-    tables = [c for c in calls if c.startswith("scripts/report/summary.py level2-rms")]
-    assert [t.split(" --results")[0].split("--rms ")[1] for t in tables] == ["dist", "dist dist_pairwise_only"]
+    tables = [i for i, c in enumerate(calls) if c.startswith("scripts/report/summary.py level2-rms")]
+    assert [calls[i].split(" --results")[0].split("--rms ")[1] for i in tables] == ["dist"] + 2 * [
+        "dist dist_pairwise_only"
+    ]
+    probes = [i for i, c in enumerate(calls) if c.startswith("evaluate.py probe")]
+    assert pairs[3] < tables[1] < probes[0] < probes[-1] < tables[2]  # the last table, with the probe's column
+    tables = [calls[i] for i in tables]
     assert all(
         "--results results/level2/rec " in t and t.endswith("--out results/level2/rec/rm_summary.json") for t in tables
     )

@@ -7,7 +7,8 @@
 #               fp16 mixed (configs/reward_model.yaml + configs/gpu/reward_model_gpu.yaml); dist_a, the distributional
 #               RM on half A (Level 2's loss and regulariser, the arena grades 1..10), as a third judge
 #   seeds 0-2   REINFORCE against rm_a, run at once, 64 rollouts per step (configs/gpu/reinforce_gpu.yaml), the CPU
-#               chain's dev choices (lr, beta, budget: results/level1/dev_{lr,budget}.json), STEPS steps: given, or
+#               chain's dev choices (lr, beta, budget: dev_{lr,budget}.json in DEV_CHOICES, by default
+#               results/level1; a chain's record until the current chain has made its own), STEPS steps: given, or
 #               fixed before they train as the largest multiple of 10 up to 150 whose steps, plus 10 steps' worth for
 #               the reward statistics and dev checks, fit the seconds left for them (DEADLINE, the epoch second by
 #               which the script must end, less EVAL_RESERVE) at the seconds per step that scripts/gpu/rollout_speed.py
@@ -30,7 +31,7 @@ stage() {  # a banner; ON_STAGE (e.g. saving what is done so far elsewhere) runs
   echo "== gpu replicate: $1 ($((SECONDS - started)) s)"
   ${ON_STAGE:-true}
 }
-chosen() { python -c "import json, sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])" "results/level1/$1" "$2"; }
+chosen() { python -c "import json, sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])" "${DEV_CHOICES:-results/level1}/$1" "$2"; }
 LR=$(chosen dev_lr.json chosen_lr) BETA=$(chosen dev_lr.json beta) BUDGET=$(chosen dev_budget.json chosen)
 rm_args=() rl_args=() eval_args=(--max-new-tokens "$BUDGET" --batch-size 80)
 RM_B_ROLE=rm_b
