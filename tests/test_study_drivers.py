@@ -487,6 +487,34 @@ def test_take_up_chain_restores_a_record_on_its_kind_and_refuses_another(tmp_pat
     assert (aside / "artifacts.cpu").read_text() == "GenuineIntel amx_bf16 bf16-mixed\n"
 
 
+def test_which_chain_names_the_chain_this_cpu_can_carry_on_and_its_commands(tmp_path):
+    repo = tmp_path / "repo"
+    shutil.copytree(ROOT / "scripts" / "study", repo / "scripts" / "study")
+    for record, kind in [("zen3", "AuthenticAMD none 32"), ("amd", "AuthenticAMD avx512_bf16 bf16-mixed")]:
+        (repo / "results/level1" / record).mkdir(parents=True)
+        (repo / "results/level1" / record / "artifacts.cpu").write_text(kind + "\n")
+    (repo / "results/artifacts.cpu").write_text("GenuineIntel none 32\n")
+    before = sorted(str(p) for p in repo.rglob("*"))
+
+    def which(flags: str, vendor: str) -> str:
+        env = {**os.environ, "RLHF_ARTIFACTS": str(tmp_path / "art"), "CPUINFO": cpuinfo(tmp_path, flags, vendor)}
+        run = subprocess.run(["bash", "scripts/study/which_chain.sh"], cwd=repo, env=env, capture_output=True,
+                             text=True)  # fmt: skip
+        assert run.returncode == 0, run.stderr
+        return run.stdout
+
+    assert "the current chain runs here: STUDY_PRECISION=32 bash scripts/study/level1.sh" in which(
+        AVX2_CPU, "GenuineIntel"
+    )
+    take_up = which(AVX2_CPU, "AuthenticAMD")  # the float32 record of this vendor, not the bf16 one
+    assert "STUDY_PRECISION=32 bash scripts/study/take_up_chain.sh zen3 genuineintel_none_32" in take_up
+    assert "take_up_chain.sh amd genuineintel_none_32" in which(BF16_CPU, "AuthenticAMD")
+    fresh = which(BF16_CPU, "GenuineIntel")  # no chain of this kind: a new one, in bf16 where the CPU has it
+    assert "STUDY_PRECISION=bf16-mixed bash scripts/study/new_chain.sh genuineintel_none_32" in fresh
+    assert "STUDY_PRECISION=32 bash scripts/study/new_chain.sh" in which(AVX2_CPU, "HygonGenuine")
+    assert sorted(str(p) for p in repo.rglob("*")) == before  # it only reads
+
+
 def test_pause_run_stops_the_run_for_the_command_and_logs_the_pause(tmp_path):
     run = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)", "--trainer.logger.init_args.name=ra"])
     try:
