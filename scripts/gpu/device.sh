@@ -8,7 +8,7 @@
 #       the replicate on the tiny model (its CUDA paths: fp16 RM, REINFORCE, evaluate.py --device cuda), one speed reading
 #   device run, at once (same machine): "DEADLINE_IN=T-30 bash scripts/gpu/device.sh run", carry [".gpu/b"],
 #       timeout T = the device time left less a minute, at most 600 s: the replicate, saved into $OUT as it goes
-#       (DEV_CHOICES=results/level1/lost_amd before it while results/level1 holds no dev_lr.json of its own)
+#       (DEV_CHOICES=results/level1/RECORD before it, a chain's record, while results/level1 holds no dev_lr.json)
 #   device give_back; then here: bash scripts/gpu/device.sh unpack FILES_AT/results_gpu.tar.gz   # -> results/gpu
 set -euo pipefail
 cd "$(dirname "$0")/../.."

@@ -16,6 +16,7 @@ name_of() {  # name_of KIND: the folder a chain of KIND moves to, e.g. "GenuineI
 }
 precision_of() { echo "${1##* }"; }  # precision_of KIND
 current=$(cat "$CPU_KIND_FILE" 2> /dev/null || true)
+aside=$(name_of "${current:-none}")  # where the current chain goes when another is taken up or begun
 echo "this CPU: $here"
 echo "current chain: ${current:-none begun}"
 if [[ -n $current && ${current% *} == "$here" ]]; then
@@ -27,13 +28,12 @@ for file in results/level1/*/artifacts.cpu; do
   kind=$(< "$file")
   if [[ ${kind% *} == "$here" ]]; then
     record=$(basename "$(dirname "$file")")
-    aside=$(name_of "${current:-none}")
     echo "the record results/level1/$record is of this kind ($kind): take it up, the current chain to $aside:"
     echo "  STUDY_PRECISION=$(precision_of "$kind") bash scripts/study/take_up_chain.sh $record $aside"
     echo "  STUDY_PRECISION=$(precision_of "$kind") bash scripts/study/level1.sh"
     exit 0
   fi
 done
-echo "no chain of this kind: begin one, the current chain to $(name_of "${current:-none}"):"
-echo "  STUDY_PRECISION=$fresh bash scripts/study/new_chain.sh $(name_of "${current:-none}")"
+echo "no chain of this kind: begin one, the current chain to $aside:"
+echo "  STUDY_PRECISION=$fresh bash scripts/study/new_chain.sh $aside"
 echo "  STUDY_PRECISION=$fresh bash scripts/study/level1.sh"
