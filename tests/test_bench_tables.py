@@ -69,3 +69,17 @@ def test_decode_linear_table_sums_a_decode_step_and_is_bit_equal_only_if_every_s
     assert rows[6] == "| one decode step's linears | 1 | 6.0 | 3.0 | 2.00x | yes |"
     assert rows[7] == "| one decode step's linears | 4 | 7.0 | 13.0 | 0.54x | no |"
     assert rows[-1].endswith("`python bench/bench_decode_linear.py --out o.json`")
+
+
+def test_float32_bits_table_says_which_settings_another_cpu_repeats_bit_for_bit(bench):
+    def run(scores, speed):
+        return {"rm_scores": scores, "rm_grads": "g", "rollout": "r", "fwd_bwd_tokens_per_s": speed,
+                "decode_tokens_per_s": 30.0}  # fmt: skip
+
+    here = {"cpu": "CPU one", "cores": 2, "settings": {"default": run("a", 200.0), "mkl_avx2": run("b", 150.0)}}
+    other = {"cpu": "CPU two", "settings": {"default": run("z", 90.0), "mkl_avx2": run("b", 80.0)}}
+    rows = bench("float32_bits").table(here, {"two.json": other}, "one.json").splitlines()
+    assert rows[0].endswith("| same bits on CPU two |") and rows[1] == "|---" * 7 + "|"
+    assert rows[2] == "| default | a | g | r | 200.0 (1.00) | 30.0 | no |"
+    assert rows[3] == "| mkl_avx2 | b | g | r | 150.0 (0.75) | 30.0 | yes |"  # another CPU's speed is not compared
+    assert rows[-1].endswith("`python bench/float32_bits.py --out one.json`")
