@@ -147,3 +147,32 @@ def test_step_budgeted_runs_show_steps_not_epochs(tiny_model, scalar_rm, pairs_f
     trainer.fit(module, datamodule=prompts(tiny_model, pairs_file))
     shown = "".join(capsys.readouterr())  # Lightning writes its bars to stdout
     assert "steps" in shown and "12/12" in shown and "Epoch" not in shown
+
+
+def test_gradient_checkpointing_gives_the_same_gradients(tiny_model, scalar_rm, pairs_file):
+    """The memory-saving path recomputes activations in the backward pass: the same kernels on the same inputs, so
+    the same gradients, bit for bit."""
+    data = prompts(tiny_model, pairs_file)
+    data.setup("fit")
+    batch = next(iter(data.train_dataloader()))
+    grads = []
+    for checkpointing in (False, True):
+        module = make_module(tiny_model, scalar_rm, gradient_checkpointing=checkpointing)
+        assert module.policy.is_activation_checkpointing == checkpointing
+        assert not module.reference.is_activation_checkpointing
+        rollout = generate(
+            module.policy,
+            batch["input_ids"],
+            batch["attention_mask"],
+            module.eos_token_id,
+            8,
+            generator=torch.Generator().manual_seed(0),
+        )
+        advantages = torch.linspace(-1.0, 1.0, rollout.input_ids.shape[0])
+        logprobs = response_logprobs(module.policy, rollout)
+        (-(advantages * logprobs.sum(-1)).mean()).backward()
+        grads.append({n: p.grad.clone() for n, p in module.policy.named_parameters()})
+    assert grads[0].keys() == grads[1].keys()
+    for name in grads[0]:
+        assert torch.equal(grads[0][name], grads[1][name]), name
+    assert any(g.abs().sum() > 0 for g in grads[1].values())

@@ -286,15 +286,19 @@ def test_every_stage_of_a_chain_runs_at_its_precision(tmp_path, driver, precisio
 KILLED_STUB = """#!/usr/bin/env bash
 printf '%s\\n' "$*" >> "$CALLS"
 n=$(wc -l < "$CALLS")
-mkdir -p "$RLHF_ARTIFACTS/run/logs/run/version_0/checkpoints" && touch "$_/last.ckpt"  # a checkpoint, then
+ckpt=$RLHF_ARTIFACTS/run/logs/run/version_0/checkpoints/last.ckpt
+if [[ -z ${NO_CHECKPOINT:-} ]]; then mkdir -p "${ckpt%/*}" && echo "$n" > "$ckpt"; fi  # a new checkpoint, then
 if (( n <= KILLS )); then exit 137; fi  # the kernel's SIGKILL for the first KILLS attempts
 exit "${LAST_EXIT:-0}"
 """
 
 
-def run_stage(tmp_path: Path, kills: int, last_exit: int = 0, pinned_kind: str = "") -> tuple[int, list[str]]:
+def run_stage(
+    tmp_path: Path, kills: int, last_exit: int = 0, pinned_kind: str = "", checkpoints: bool = True
+) -> tuple[int, list[str]]:
     """scripts/study/env.sh's run_stage on a CPU with bf16 instructions, with a python that is killed (exit 137) on
-    its first ``kills`` calls, the pinned models made on a CPU of ``pinned_kind`` (none yet if empty)."""
+    its first ``kills`` calls (after a new checkpoint, if ``checkpoints``), the pinned models made on a CPU of
+    ``pinned_kind`` (none yet if empty)."""
     bin_dir, calls, kind_file = tmp_path / "bin", tmp_path / "calls.txt", tmp_path / "artifacts.cpu"
     bin_dir.mkdir(parents=True)
     calls.touch()
@@ -304,7 +308,8 @@ def run_stage(tmp_path: Path, kills: int, last_exit: int = 0, pinned_kind: str =
     (bin_dir / "python").chmod(0o755)
     env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "CALLS": str(calls),
            "RLHF_ARTIFACTS": str(tmp_path / "art"), "KILLS": str(kills), "LAST_EXIT": str(last_exit),
-           "CPU_KIND_FILE": str(kind_file), "CPUINFO": cpuinfo(tmp_path)}  # fmt: skip
+           "CPU_KIND_FILE": str(kind_file), "CPUINFO": cpuinfo(tmp_path),
+           **({} if checkpoints else {"NO_CHECKPOINT": "1"})}  # fmt: skip
     script = "set -euo pipefail; source scripts/study/env.sh; run_stage run done.json base.yaml overlay.yaml --x=1"
     result = subprocess.run(["bash", "-c", script], cwd=ROOT, env=env, capture_output=True, text=True)
     return result.returncode, calls.read_text().splitlines()
@@ -325,6 +330,11 @@ def test_retries_are_bounded_and_only_for_a_kill(tmp_path):
     assert status == 137 and len(calls) == 4  # the first attempt and RETRIES=3 resumptions
     status, calls = run_stage(tmp_path / "error", kills=0, last_exit=2)
     assert status == 2 and len(calls) == 1  # a real error is not retried
+
+
+def test_a_run_killed_before_a_new_checkpoint_is_not_retried(tmp_path):
+    status, calls = run_stage(tmp_path, kills=99, checkpoints=False)
+    assert status == 137 and len(calls) == 1  # nothing to resume: a retry would die at the same step
 
 
 def env_sh(function: str, *args: str, **env: str) -> subprocess.CompletedProcess:

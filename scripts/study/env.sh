@@ -26,7 +26,9 @@ CPUINFO=${CPUINFO:-/proc/cpuinfo}               # what this CPU is (the tests gi
 # resume it from its last checkpoint if it has one, start it otherwise. Logs: $ART/NAME/logs/NAME/version_0.
 # A run killed by the kernel (exit 137: out of memory on this 24 GiB machine, REPORT.md §8) is resumed from its
 # last checkpoint, up to $RETRIES times; resuming is exact (the data order and the sampler's state are in the
-# checkpoint), so a retry costs only the steps since that checkpoint.
+# checkpoint), so a retry costs only the steps since that checkpoint. A run killed before writing a new checkpoint
+# is not retried (its file time, size and inode unchanged): it would repeat the same steps and die at the same
+# place (the float32 lr stage did, 4 times).
 RETRIES=${RETRIES:-3}
 run_stage() {
   local name=$1 done=$2 base=$3 overlay=$4
@@ -41,7 +43,8 @@ run_stage() {
   local configs=(--config "$base") attempt status
   for c in ${CONFIGS:-}; do configs+=(--config "$c"); done
   for ((attempt = 0; ; attempt++)); do
-    local resume=()
+    local resume=() checkpoint_before
+    checkpoint_before=$(stat -c "%y %s %i" "$last" 2> /dev/null || echo none)
     if [[ -f $last ]]; then resume=(--ckpt_path "$last"); fi
     # the CPU of every start and resumption: bf16 kernels differ between CPUs (an Intel Xeon with AMX and an AMD
     # EPYC round differently), so a run is exactly repeatable only on the CPU it ran on (summary.py reports them)
@@ -53,6 +56,10 @@ run_stage() {
       --trainer.logger.init_args.save_dir="$out/logs" --trainer.logger.init_args.name="$name" \
       --trainer.logger.init_args.version=0 --trainer.precision="$STUDY_PRECISION" "${resume[@]}" "$@" || status=$?
     if [[ $status != 137 || $attempt -ge $RETRIES ]]; then return $status; fi
+    if [[ $(stat -c "%y %s %i" "$last" 2> /dev/null || echo none) == "$checkpoint_before" ]]; then
+      echo "$name: killed (exit 137, out of memory?) at $(date -u +%H:%M) before a new checkpoint; not retried" >&2
+      return $status
+    fi
     echo "$name: killed (exit 137, out of memory?) at $(date -u +%H:%M); resuming from its last checkpoint" >&2
   done
 }
