@@ -14,8 +14,9 @@ import resource
 import subprocess
 import sys
 import time
+from pathlib import Path
 
-from common import DEFAULTS, environment, write
+from common import DEFAULTS, cpu_model, environment, write
 
 
 def one(model_path: str, rollouts: int, prompt_length: int, response_length: int, checkpointing: bool) -> dict:
@@ -72,9 +73,39 @@ def main() -> None:
                 results.append({"rollouts": n, "checkpointing": checkpointing, "failed": run.returncode})
             print(results[-1], flush=True)
     settings = {k: v for k, v in vars(args).items() if k not in ("one", "checkpointing", "out")}
-    write(
-        args.out,
-        {"benchmark": "policy_step_memory", "settings": settings, "environment": environment(), "results": results},
+    result = {
+        "benchmark": "policy_step_memory",
+        "settings": settings,
+        "cpu_model": cpu_model(),
+        "environment": environment(),
+        "results": results,
+    }
+    write(args.out, result)
+    Path(args.out).with_suffix(".md").write_text(table(result, args.out) + "\n")
+
+
+def table(result: dict, out: str) -> str:
+    """Peak memory and time per case, and checkpointing's cost in time, as REPORT.md shows them."""
+    s = result["settings"]
+    lines = [
+        "| rollouts | activation checkpointing | peak RSS, GiB | seconds | time / without checkpointing |",
+        "|---|---|---|---|---|",
+    ]
+    without = {r["rollouts"]: r.get("seconds") for r in result["results"] if not r["checkpointing"]}
+    for r in result["results"]:
+        on = "yes" if r["checkpointing"] else "no"
+        if "failed" in r:
+            lines.append(f"| {r['rollouts']} | {on} | killed (exit {r['failed']}) | | |")
+            continue
+        base = without.get(r["rollouts"])
+        ratio = f"{r['seconds'] / base:.2f}" if base else "n/a"
+        lines.append(f"| {r['rollouts']} | {on} | {r['peak_rss_gib']:.2f} | {r['seconds']:.1f} | {ratio} |")
+    env, cpu = result["environment"], result.get("cpu_model", "CPU not recorded in the file")
+    return "\n".join(lines) + (
+        f"\n\n{cpu}, {env['threads']} threads, torch {env['torch']}; "
+        f"policy forward + backward of float32 response log-probs, {s['prompt_length']} + {s['response_length']} "
+        f"tokens per rollout, each case in a fresh process; `python bench/bench_policy_memory.py --rollouts "
+        f"{' '.join(map(str, s['rollouts']))} --out {out}`"
     )
 
 

@@ -83,3 +83,24 @@ def test_float32_bits_table_says_which_settings_another_cpu_repeats_bit_for_bit(
     assert rows[2] == "| default | a | g | r | 200.0 (1.00) | 30.0 | no |"
     assert rows[3] == "| mkl_avx2 | b | g | r | 150.0 (0.75) | 30.0 | yes |"  # another CPU's speed is not compared
     assert rows[-1].endswith("`python bench/float32_bits.py --out one.json`")
+
+
+def test_policy_memory_table_gives_checkpointing_cost_against_the_same_rollouts(bench):
+    result = {
+        "settings": {"rollouts": [8, 16], "prompt_length": 384, "response_length": 256},
+        "cpu_model": "Made-up CPU (family 1, model 2)",
+        "environment": {"threads": 2, "torch": "x"},
+        "results": [
+            {"rollouts": 8, "checkpointing": True, "seconds": 44.0, "peak_rss_gib": 3.0},
+            {"rollouts": 8, "checkpointing": False, "seconds": 40.0, "peak_rss_gib": 9.5},
+            {"rollouts": 16, "checkpointing": True, "seconds": 90.0, "peak_rss_gib": 5.5},
+            {"rollouts": 16, "checkpointing": False, "failed": -9},
+        ],
+    }
+    rows = bench("bench_policy_memory").table(result, "m.json").splitlines()
+    assert rows[2] == "| 8 | yes | 3.00 | 44.0 | 1.10 |"
+    assert rows[3] == "| 8 | no | 9.50 | 40.0 | 1.00 |"
+    assert rows[4] == "| 16 | yes | 5.50 | 90.0 | n/a |"  # nothing to compare with: the other case was killed
+    assert rows[5] == "| 16 | no | killed (exit -9) | | |"
+    assert rows[-1].startswith("Made-up CPU (family 1, model 2), 2 threads")
+    assert rows[-1].endswith("`python bench/bench_policy_memory.py --rollouts 8 16 --out m.json`")
