@@ -149,9 +149,11 @@ def test_step_budgeted_runs_show_steps_not_epochs(tiny_model, scalar_rm, pairs_f
     assert "steps" in shown and "12/12" in shown and "Epoch" not in shown
 
 
-def test_gradient_checkpointing_gives_the_same_gradients(tiny_model, scalar_rm, pairs_file):
+@pytest.mark.parametrize("autocast", [False, True], ids=["float32", "bf16-autocast"])
+def test_gradient_checkpointing_gives_the_same_gradients(tiny_model, scalar_rm, pairs_file, autocast):
     """The memory-saving path recomputes activations in the backward pass: the same kernels on the same inputs, so
-    the same gradients, bit for bit."""
+    the same gradients, bit for bit, in float32 and under the bf16 autocast of the bf16 chains (whose runs are
+    pinned: turning it on must not change them)."""
     data = prompts(tiny_model, pairs_file)
     data.setup("fit")
     batch = next(iter(data.train_dataloader()))
@@ -169,8 +171,9 @@ def test_gradient_checkpointing_gives_the_same_gradients(tiny_model, scalar_rm, 
             generator=torch.Generator().manual_seed(0),
         )
         advantages = torch.linspace(-1.0, 1.0, rollout.input_ids.shape[0])
-        logprobs = response_logprobs(module.policy, rollout)
-        (-(advantages * logprobs.sum(-1)).mean()).backward()
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=autocast):
+            logprobs = response_logprobs(module.policy, rollout)
+        (-(advantages * logprobs.float().sum(-1)).mean()).backward()
         grads.append({n: p.grad.clone() for n, p in module.policy.named_parameters()})
     assert grads[0].keys() == grads[1].keys()
     for name in grads[0]:
