@@ -30,6 +30,7 @@ fi
 """
 LEVEL1_MODELS = ["rm_a/export", "rm_b/export", "l1_seed0/policy", "l1_seed1/policy", "l1_seed2/policy"]
 BF16_CPU, AVX2_CPU = "fpu avx2 avx512f avx512_bf16 sse", "fpu avx2 sse"  # /proc/cpuinfo flags with and without bf16
+AVX512_CPU = "fpu avx2 avx512f sse"  # AVX-512 without bf16 instructions (an Ice Lake)
 
 
 def cpuinfo(tmp_path: Path, flags: str = BF16_CPU, vendor: str = "AuthenticAMD") -> str:
@@ -273,7 +274,7 @@ SCORING = ("evaluate.py generate", "evaluate.py judge", "evaluate.py pairs", "ev
 @pytest.mark.parametrize("precision", ["bf16-mixed", "32"])
 @pytest.mark.parametrize("driver", ["level1.sh", "level2.sh"])
 def test_every_stage_of_a_chain_runs_at_its_precision(tmp_path, driver, precision):
-    flags, isa = (BF16_CPU, "avx512_bf16") if precision == "bf16-mixed" else (AVX2_CPU, "none")  # float32: no bf16
+    flags, isa = (BF16_CPU, "avx512_bf16") if precision == "bf16-mixed" else (AVX2_CPU, "avx2")  # float32: no bf16
     calls = run_driver(tmp_path, driver, existing=tuple(LEVEL1_MODELS), CPUINFO=cpuinfo(tmp_path, flags),
                        STUDY_PRECISION=precision)  # fmt: skip
     fits, scoring = [c for c in calls if c.startswith("cli.py fit")], [c for c in calls if c.startswith(SCORING)]
@@ -343,13 +344,16 @@ def env_sh(function: str, *args: str, **env: str) -> subprocess.CompletedProcess
                           capture_output=True, text=True)  # fmt: skip
 
 
-def test_cpu_kind_is_the_vendor_and_the_best_bf16_instructions(tmp_path):
+def test_cpu_kind_is_the_vendor_and_the_best_bf16_instructions_or_float32_width(tmp_path):
     info = Path("/proc/cpuinfo").read_text().splitlines()  # this machine's, read as the drivers read it
     vendor = next(line for line in info if line.startswith("vendor_id")).split(":")[1].strip()
     flags = next(line for line in info if line.startswith("flags")).split(":")[1].split()
-    isa = next((f for f in ("amx_bf16", "avx512_bf16") if f in flags), "none")
+    names = {"amx_bf16": "amx_bf16", "avx512_bf16": "avx512_bf16", "avx512f": "avx512", "avx2": "avx2"}
+    isa = next((name for flag, name in names.items() if flag in flags), "other")
     assert env_sh("cpu_kind").stdout == f"{vendor} {isa}\n"
-    for flags, kind in [(AVX2_CPU, "none"), (BF16_CPU, "avx512_bf16"), (BF16_CPU + " amx_bf16", "amx_bf16")]:
+    kinds = [(AVX2_CPU, "avx2"), (AVX512_CPU, "avx512"), (BF16_CPU, "avx512_bf16"),
+             (BF16_CPU + " amx_bf16", "amx_bf16"), ("fpu sse", "other")]  # fmt: skip
+    for flags, kind in kinds:
         made_up = cpuinfo(tmp_path, flags, "GenuineIntel")
         assert env_sh("cpu_kind", CPUINFO=made_up).stdout == f"GenuineIntel {kind}\n"
 
@@ -378,8 +382,12 @@ def test_a_bf16_chain_does_not_start_on_a_cpu_without_bf16_instructions(tmp_path
     assert result.returncode == 1 and "no bf16 instructions" in result.stderr and "STUDY_PRECISION=32" in result.stderr
     assert not kind_file.exists()  # no chain begun
     assert env_sh("same_cpu_kind", **env, STUDY_PRECISION="32").returncode == 0  # a float32 chain does
-    assert kind_file.read_text() == "AuthenticAMD none 32\n"
+    assert kind_file.read_text() == "AuthenticAMD avx2 32\n"
     assert env_sh("same_cpu_kind", **env).returncode == 1  # and a bf16 stage cannot join it
+    avx512 = {"CPU_KIND_FILE": str(kind_file), "CPUINFO": cpuinfo(tmp_path, AVX512_CPU)}
+    assert env_sh("same_cpu_kind", **avx512).returncode == 1  # AVX-512 without bf16 instructions: still no bf16 chain
+    result = env_sh("same_cpu_kind", **avx512, STUDY_PRECISION="32")  # nor the AVX2 machines' float32 chain
+    assert result.returncode == 1 and "'AuthenticAMD avx512 32'" in result.stderr
 
 
 def test_a_stage_stops_before_training_on_another_kind_of_cpu(tmp_path):
@@ -469,7 +477,7 @@ def test_take_up_chain_restores_a_record_on_its_kind_and_refuses_another(tmp_pat
     record.mkdir(parents=True)
     (record / "README.md").write_text("the fp32 chain")
     (record / "artifacts.sha256").write_text(record_manifest)
-    (record / "artifacts.cpu").write_text("AuthenticAMD none 32\n")
+    (record / "artifacts.cpu").write_text("AuthenticAMD avx2 32\n")
     (record / "rm_val_curves.json").write_text('{"record": true}')
     (repo / "results/level1/dev_budget.json").write_text("{}")  # the current chain's
     current_manifest = f"{'a' * 64}  {sft}\n{'b' * 64}  rm_a/export/model.safetensors\n"
@@ -482,14 +490,14 @@ def test_take_up_chain_restores_a_record_on_its_kind_and_refuses_another(tmp_pat
                               text=True, env={**env, "CPUINFO": cpuinfo(tmp_path, flags)})  # fmt: skip
 
     refused = take_up(BF16_CPU)  # another kind: nothing moves
-    assert refused.returncode == 2 and "'AuthenticAMD none 32'" in refused.stderr
+    assert refused.returncode == 2 and "'AuthenticAMD avx2 32'" in refused.stderr
     assert (record / "rm_val_curves.json").exists() and (repo / "results/level1/dev_budget.json").exists()
     run = take_up(AVX2_CPU)
     assert run.returncode == 0, run.stderr
     assert json.loads((repo / "results/level1/rm_val_curves.json").read_text()) == {"record": True}
     assert not record.exists() and not (repo / "results/level1/dev_budget.json").exists()
     assert (repo / "results/artifacts.sha256").read_text() == record_manifest
-    assert (repo / "results/artifacts.cpu").read_text() == "AuthenticAMD none 32\n"
+    assert (repo / "results/artifacts.cpu").read_text() == "AuthenticAMD avx2 32\n"
     aside = repo / "results/level1/amx"  # the current chain, as new_chain.sh moves it: restorable in its turn
     assert sorted(p.name for p in aside.iterdir()) == ["README.md", "artifacts.cpu", "artifacts.sha256",
                                                        "dev_budget.json"]  # fmt: skip
@@ -500,10 +508,10 @@ def test_take_up_chain_restores_a_record_on_its_kind_and_refuses_another(tmp_pat
 def test_which_chain_names_the_chain_this_cpu_can_carry_on_and_its_commands(tmp_path):
     repo = tmp_path / "repo"
     shutil.copytree(ROOT / "scripts" / "study", repo / "scripts" / "study")
-    for record, kind in [("zen3", "AuthenticAMD none 32"), ("amd", "AuthenticAMD avx512_bf16 bf16-mixed")]:
+    for record, kind in [("zen3", "AuthenticAMD avx2 32"), ("amd", "AuthenticAMD avx512_bf16 bf16-mixed")]:
         (repo / "results/level1" / record).mkdir(parents=True)
         (repo / "results/level1" / record / "artifacts.cpu").write_text(kind + "\n")
-    (repo / "results/artifacts.cpu").write_text("GenuineIntel none 32\n")
+    (repo / "results/artifacts.cpu").write_text("GenuineIntel avx512 32\n")
     before = sorted(str(p) for p in repo.rglob("*"))
 
     def which(flags: str, vendor: str) -> str:
@@ -514,13 +522,15 @@ def test_which_chain_names_the_chain_this_cpu_can_carry_on_and_its_commands(tmp_
         return run.stdout
 
     assert "the current chain runs here: STUDY_PRECISION=32 bash scripts/study/level1.sh" in which(
-        AVX2_CPU, "GenuineIntel"
+        AVX512_CPU, "GenuineIntel"
     )
     take_up = which(AVX2_CPU, "AuthenticAMD")  # the float32 record of this vendor, not the bf16 one
-    assert "STUDY_PRECISION=32 bash scripts/study/take_up_chain.sh zen3 genuineintel_none_32" in take_up
-    assert "take_up_chain.sh amd genuineintel_none_32" in which(BF16_CPU, "AuthenticAMD")
+    assert "STUDY_PRECISION=32 bash scripts/study/take_up_chain.sh zen3 genuineintel_avx512_32" in take_up
+    assert "take_up_chain.sh amd genuineintel_avx512_32" in which(BF16_CPU, "AuthenticAMD")
     fresh = which(BF16_CPU, "GenuineIntel")  # no chain of this kind: a new one, in bf16 where the CPU has it
-    assert "STUDY_PRECISION=bf16-mixed bash scripts/study/new_chain.sh genuineintel_none_32" in fresh
+    assert "STUDY_PRECISION=bf16-mixed bash scripts/study/new_chain.sh genuineintel_avx512_32" in fresh
+    narrower = which(AVX2_CPU, "GenuineIntel")  # float32 in other kernels than the current chain's AVX-512 ones
+    assert "STUDY_PRECISION=32 bash scripts/study/new_chain.sh genuineintel_avx512_32" in narrower
     assert "STUDY_PRECISION=32 bash scripts/study/new_chain.sh" in which(AVX2_CPU, "HygonGenuine")
     assert sorted(str(p) for p in repo.rglob("*")) == before  # it only reads
 

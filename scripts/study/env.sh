@@ -167,12 +167,19 @@ pin_sha256() {
   done
 }
 
-# cpu_kind: what decides the bits of a bf16 run here, the CPU's vendor and its best bf16 instructions (oneDNN picks
-# its kernels by them: results/bench/bf16_isa_bits.txt). A chain of runs repeats exactly only on one kind.
+# cpu_kind: what decides the bits of a run here, the CPU's vendor and its best instructions for the study's
+# arithmetic: its bf16 instructions where it has them (oneDNN picks its bf16 kernels by them:
+# results/bench/bf16_isa_bits.txt), else its float32 vector width (MKL's AVX-512 and AVX2 kernels give other bits:
+# results/bench/float32_bits_intel_avx512.md; an Ice Lake and a Zen 3 made two float32 RM_As of other bits, REPORT.md
+# §3.4). A chain of runs repeats exactly only on one kind.
 cpu_kind() {
-  local flags isa=none
+  local flags isa=other
   flags=" $(grep -m1 '^flags' "$CPUINFO" | cut -d: -f2) "
-  if [[ $flags == *" amx_bf16 "* ]]; then isa=amx_bf16; elif [[ $flags == *" avx512_bf16 "* ]]; then isa=avx512_bf16; fi
+  if [[ $flags == *" amx_bf16 "* ]]; then isa=amx_bf16
+  elif [[ $flags == *" avx512_bf16 "* ]]; then isa=avx512_bf16
+  elif [[ $flags == *" avx512f "* ]]; then isa=avx512
+  elif [[ $flags == *" avx2 "* ]]; then isa=avx2
+  fi
   echo "$(grep -m1 '^vendor_id' "$CPUINFO" | cut -d: -f2 | tr -d ' ') $isa"
 }
 
@@ -185,7 +192,7 @@ CPU_KIND_FILE=${CPU_KIND_FILE:-results/artifacts.cpu}
 same_cpu_kind() {
   local here pinned
   here="$(cpu_kind) $STUDY_PRECISION"
-  if [[ $here == *" none bf16-mixed" ]]; then
+  if [[ $STUDY_PRECISION == bf16-mixed && $here != *"_bf16 bf16-mixed" ]]; then
     echo "this CPU has no bf16 instructions, where the study's bf16 runs at a twentieth of float32's speed" \
       "(results/bench/precision_amd_epyc_avx2.json). Run on a CPU with them, or run a whole chain in float32 with" \
       "STUDY_PRECISION=32 (a chain of its own: bash scripts/study/new_chain.sh NAME first); stopping" >&2

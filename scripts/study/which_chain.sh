@@ -2,16 +2,16 @@
 # Which chain of study runs this CPU can carry on, and the command for it (REPORT.md §8): the current chain
 # (results/artifacts.cpu) if it is of this CPU's kind; else a record that new_chain.sh moved aside
 # (results/level1/RECORD/artifacts.cpu) of this kind, to take up; else a new chain, in bf16 where this CPU has bf16
-# instructions and in float32 where it has not. A kind is "vendor, best bf16 instructions, precision" (cpu_kind and
-# same_cpu_kind in env.sh). Reads only; changes nothing.
+# instructions and in float32 where it has not. A kind is "vendor, best bf16 instructions or else float32 vector
+# width, precision" (cpu_kind and same_cpu_kind in env.sh). Reads only; changes nothing.
 #   bash scripts/study/which_chain.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/study/env.sh
 here=$(cpu_kind)
 # the precision a new chain here takes: bf16 emulated in software is far slower than float32 (same_cpu_kind)
-if [[ $here == *" none" ]]; then fresh=32; else fresh=bf16-mixed; fi
-name_of() {  # name_of KIND: the folder a chain of KIND moves to, e.g. "GenuineIntel none 32" -> genuineintel_none_32
+if [[ $here == *_bf16 ]]; then fresh=bf16-mixed; else fresh=32; fi
+name_of() {  # name_of KIND: the folder a chain of KIND moves to, e.g. "GenuineIntel avx512 32" -> genuineintel_avx512_32
   echo "$1" | tr '[:upper:] ' '[:lower:]_' | sed 's/_bf16-mixed$//'
 }
 precision_of() { echo "${1##* }"; }  # precision_of KIND
