@@ -118,8 +118,10 @@ def test_level1_runs_every_stage_in_order_with_the_dev_choices(tmp_path):
     first_ablation_fit = calls.index(fit_of(calls, ablation[0]))
     assert compares[0] < first_ablation_fit < compares[1]  # the primary endpoint before the ablation trains
     assert calls[-1].startswith("scripts/report/summary.py level1 ")
-    (rm_table,) = [i for i, c in enumerate(calls) if c.startswith("scripts/report/summary.py level1-rms")]
-    assert rm_table > max(i for i, c in enumerate(calls) if c.startswith("evaluate.py pairs"))  # once both are judged
+    rm_tables = [i for i, c in enumerate(calls) if c.startswith("scripts/report/summary.py level1-rms")]
+    pairs = [i for i, c in enumerate(calls) if c.startswith("evaluate.py pairs")]
+    assert len(rm_tables) == 2 and "--rms A " in calls[rm_tables[0]]  # RM_A's table as soon as it is judged ...
+    assert rm_tables[0] < calls.index(fit_of(calls, "rm_b")) and rm_tables[-1] > max(pairs)  # ... both RMs' last
     pinned = [line.split("  ")[1] for line in (tmp_path / "repo/results/artifacts.sha256").read_text().splitlines()]
     policies = [f"{name}/policy" for name in seeds + ablation]
     assert pinned == [f"{name}/model.safetensors" for name in ["model", *LEVEL1_MODELS[:2], *policies]]

@@ -4,8 +4,8 @@
 # command continues across sessions. Heavy stages run one at a time.
 #   bash scripts/study/level1.sh                 # every stage still to do
 #   bash scripts/study/level1.sh budget rm_a     # named stages, in this order:
-#                                                # budget rm_a lr rm_b policies rm_eval test_eval ablation
-#                                                # ablation_eval summary (and rm_a_eval: RM_A judged alone)
+#                                                # budget rm_a rm_a_eval lr rm_b policies rm_eval test_eval
+#                                                # ablation ablation_eval summary
 # Paths: scripts/study/env.sh (big outputs under $RLHF_ARTIFACTS); small results under results/level1/.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -150,7 +150,8 @@ summary() {
 }
 
 stages=("$@")
-[[ ${#stages[@]} -gt 0 ]] || stages=(budget rm_a lr rm_b policies rm_eval test_eval ablation ablation_eval summary)
+# RM_A is judged as soon as it exists: its endpoints need no other model, so they land even if the chain is lost later
+[[ ${#stages[@]} -gt 0 ]] || stages=(budget rm_a rm_a_eval lr rm_b policies rm_eval test_eval ablation ablation_eval summary)
 for stage in "${stages[@]}"; do
   echo "== level 1: $stage ($(date -u +%H:%M))"
   "$stage"
