@@ -111,7 +111,10 @@ def test_level1_runs_every_stage_in_order_with_the_dev_choices(tmp_path):
         assert "--model.init_args.lr=1e-06 --model.init_args.beta=0.05 --model.init_args.max_new_tokens=256" in fit
         assert "/rm_a/export " in fit and f"--seed_everything={name[-1]} " in fit
         assert ("--model.init_args.baseline=none" in fit) == (name in ablation)
-    assert generated(calls) == [*seeds, "sft", *ablation]  # each policy once on the test prompts, once trained
+    assert generated(calls) == ["sft", *seeds, *ablation]  # each policy once on the test prompts, once trained ...
+    probes = [i for i, c in enumerate(calls) if c.startswith("evaluate.py probe")]  # ... SFT first, for the probe
+    assert "/rm_a/export " in calls[probes[0]] and probes[0] < calls.index(fit_of(calls, "rm_b"))
+    assert any("/rm_b/export " in calls[i] for i in probes)
     compares = [i for i, c in enumerate(calls) if c.startswith("evaluate.py compare")]
     assert len(compares) == 2 and all("--primary reinforce/rm_b" in calls[i] for i in compares)
     assert "no_baseline=" not in calls[compares[0]] and "no_baseline=" in calls[compares[1]]
@@ -133,6 +136,9 @@ def test_rm_a_is_judged_alone_before_rm_b_trains(tmp_path):
     pairs = [c for c in calls if c.startswith("evaluate.py pairs")]
     assert len(pairs) == 2 and all("/rm_a/export " in c for c in pairs)  # the held-out and the human pairs
     assert {"--roles test" in c for c in pairs} == {True, False}
+    assert generated(calls) == ["sft"]  # SFT's test answers, for the probe: an RM endpoint that needs no policy
+    (probe,) = [c for c in calls if c.startswith("evaluate.py probe")]
+    assert "/rm_a/export " in probe and "/eval/sft/generations.jsonl " in probe
     assert calls[-1].startswith("scripts/report/summary.py level1-rms --rms A ")
     assert not any("rm_b" in c for c in calls)
 

@@ -89,26 +89,35 @@ judge_rm() {  # judge_rm RM: one RM on the held-out substitute pairs and the hum
     --out $R/${rm}_human_pairs.json
 }
 
-rm_a_eval() {  # RM_A judged as soon as it exists (a slow chain's first results then land before RM_B's epoch)
+probe_rm() {  # probe_rm RM: the garbage answer against SFT's greedy answers on the test prompts (an RM endpoint)
+  pin_sha256 "$ART/$1/export"
+  [[ -f $R/$1_probe.json ]] || python evaluate.py probe --rm "$ART/$1/export" \
+    --generations "$EVAL/sft/generations.jsonl" --probe ../shared/data/probes/null_model_response.txt \
+    --precision "$STUDY_PRECISION" --out "$R/$1_probe.json"
+}
+
+rm_a_eval() {  # RM_A judged as soon as it exists (a slow chain's first results then land before RM_B's epoch), the
+               # probe included: SFT's test answers are generated for it now, kept, and judged in test_eval as before
   judge_rm rm_a
+  generate_test sft "$MODEL"
+  probe_rm rm_a
   python scripts/report/summary.py level1-rms --rms A --results $R --artifacts "$ART" --model "$MODEL" \
     --out $R/rm_summary.json
 }
 
-rm_eval() {  # both RMs judged (the garbage-answer probe runs on SFT's test answers later: in summary's table)
+rm_eval() {  # both RMs judged, the probe on SFT's test answers included (made, or restored, as in rm_a_eval)
   judge_rm rm_a
   judge_rm rm_b
+  generate_test sft "$MODEL"
+  probe_rm rm_a
+  probe_rm rm_b
   python scripts/report/summary.py level1-rms --results $R --artifacts "$ART" --model "$MODEL" --out $R/rm_summary.json
 }
 
 test_eval() {  # SFT and the three seeds on the test prompts, once; the primary endpoint (before the ablation trains)
   generate_test sft "$MODEL" rm_a rm_b
-  for rm in rm_a rm_b; do
-    pin_sha256 "$ART/$rm/export"
-    [[ -f $R/${rm}_probe.json ]] || python evaluate.py probe --rm "$ART/$rm/export" \
-      --generations "$EVAL/sft/generations.jsonl" --probe ../shared/data/probes/null_model_response.txt \
-      --precision "$STUDY_PRECISION" --out $R/${rm}_probe.json
-  done
+  probe_rm rm_a
+  probe_rm rm_b
   for seed in "${SEEDS[@]}"; do
     generate_test "l1_seed$seed" "$ART/l1_seed$seed/policy" rm_a rm_b
   done
