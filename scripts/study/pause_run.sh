@@ -4,7 +4,8 @@
 # nothing a run computes. The pause goes into $RLHF_ARTIFACTS/NAME/pauses.log, which the summaries' compute hours
 # leave out (scripts/report/summary.py); the process goes on even if the command fails, whose status is returned.
 # The stopped process keeps its memory: a command that needs most of the 24 GiB (a memory benchmark) is killed
-# for memory here where it would pass alone (bench_policy_memory.py's case without checkpointing, 2026-12-07).
+# for memory beside it: bench_policy_memory.py's case without checkpointing (18.5 GiB alone on the Ice Lake) was, on
+# 2026-12-07, beside a stopped RM of 8-10 GiB.
 #   bash scripts/study/pause_run.sh rm_a python evaluate.py generate ...
 set -euo pipefail
 cd "$(dirname "$0")/../.."
