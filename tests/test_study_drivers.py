@@ -143,6 +143,17 @@ def test_rm_a_is_judged_alone_before_rm_b_trains(tmp_path):
     assert not any("rm_b" in c for c in calls)
 
 
+def test_sft_answers_are_made_and_kept_without_any_rm(tmp_path):
+    calls = run_driver(tmp_path, "level1.sh", "sft_answers")
+    assert generated(calls) == ["sft"] and len(calls) == 1  # no training, no judge
+    kept = tmp_path / "repo/results/level1/kept_sft.tar.gz"
+    assert "eval/sft/generations.jsonl" in subprocess.run(["tar", "-tzf", kept], capture_output=True, text=True).stdout
+    again = run_driver(
+        tmp_path / "again", "level1.sh", "sft_answers", results={"level1/kept_sft.tar.gz": kept.read_bytes()}
+    )
+    assert again == [] and (tmp_path / "again/art/eval/sft/generations.jsonl").exists()  # restored, not made again
+
+
 def test_a_new_machine_fetches_the_default_sft_model_and_pins_it(tmp_path):
     import zipfile
 

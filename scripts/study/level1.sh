@@ -5,7 +5,8 @@
 #   bash scripts/study/level1.sh                 # every stage still to do
 #   bash scripts/study/level1.sh budget rm_a     # named stages, in this order:
 #                                                # budget rm_a rm_a_eval lr rm_b policies rm_eval test_eval
-#                                                # ablation ablation_eval summary
+#                                                # ablation ablation_eval summary (and sft_answers: SFT's test
+#                                                # answers alone, which rm_a_eval otherwise makes)
 # Paths: scripts/study/env.sh (big outputs under $RLHF_ARTIFACTS); small results under results/level1/.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -96,10 +97,15 @@ probe_rm() {  # probe_rm RM: the garbage answer against SFT's greedy answers on 
     --precision "$STUDY_PRECISION" --out "$R/$1_probe.json"
 }
 
-rm_a_eval() {  # RM_A judged as soon as it exists (a slow chain's first results then land before RM_B's epoch), the
-               # probe included: SFT's test answers are generated for it now, kept, and judged in test_eval as before
-  judge_rm rm_a
+sft_answers() {  # SFT's test answers, generated once and kept (results/level1/kept_sft.tar.gz): the probe's
+                 # responses and SFT's side of the test evaluation; they need no RM, so a chain can make them any time
   generate_test sft "$MODEL"
+}
+
+rm_a_eval() {  # RM_A judged as soon as it exists (a slow chain's first results then land before RM_B's epoch), the
+               # probe included, on SFT's test answers (judged in test_eval as before)
+  judge_rm rm_a
+  sft_answers
   probe_rm rm_a
   python scripts/report/summary.py level1-rms --rms A --results $R --artifacts "$ART" --model "$MODEL" \
     --out $R/rm_summary.json
@@ -108,7 +114,7 @@ rm_a_eval() {  # RM_A judged as soon as it exists (a slow chain's first results 
 rm_eval() {  # both RMs judged, the probe on SFT's test answers included (made, or restored, as in rm_a_eval)
   judge_rm rm_a
   judge_rm rm_b
-  generate_test sft "$MODEL"
+  sft_answers
   probe_rm rm_a
   probe_rm rm_b
   python scripts/report/summary.py level1-rms --results $R --artifacts "$ART" --model "$MODEL" --out $R/rm_summary.json

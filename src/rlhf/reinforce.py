@@ -60,8 +60,8 @@ class ReinforceModule(GradientClipping, L.LightningModule):
         standardization_batches: training batches of SFT samples used for those statistics.
         sample_log_every_n_steps: how often rollouts are written to TensorBoard as text.
         gradient_checkpointing: recompute each policy layer's activations in the backward pass instead of keeping
-            them: the same gradients (tests). For 16 float32 rollouts of 384 + 256 tokens on the 2-core Intel Ice Lake, the
-            policy's forward + backward peaks at 5.6 instead of 18.5 GiB for 1.08x its time
+            them: the same gradients (tests). For 16 float32 rollouts of 384 + 256 tokens on the 2-core Intel Ice
+            Lake, the policy's forward + backward peaks at 5.6 instead of 18.5 GiB for 1.08x its time
             (results/bench/policy_memory_cpu.json); without it the whole step outgrew 24 GiB.
         rollout_seed: seed of the rollouts' sampler (default: the run's seed); its state is in every checkpoint,
             so a resumed run draws the samples an uninterrupted one would have.
