@@ -81,6 +81,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size", type=int, default=16)
     precision_arg(p)
     p.add_argument("--out", required=True)
+    p.add_argument("--scores-out", help="also each pair's scores, one JSON line per pair (.jsonl or .jsonl.gz)")
     p.set_defaults(func=run_pairs)
 
     p = sub.add_parser("compare", help="policies x judges x seeds against SFT")

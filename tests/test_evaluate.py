@@ -11,7 +11,7 @@ from conftest import REPO, write_rows
 
 from evaluate import main
 from rlhf.dataset import prompt_hash
-from rlhf.evaluate import distribution_report, length_controls, repeated_ngram_fraction
+from rlhf.evaluate import distribution_report, length_controls, read_jsonl, repeated_ngram_fraction
 from rlhf.paths import InputError
 from rlhf.tiny import build_tiny_model, synthetic_preference_rows
 
@@ -130,10 +130,21 @@ def test_pairs_and_probe(study, tiny_model, scalar_rm, distribution_rm, tmp_path
             "test",
             "--out",
             str(out),
+            "--scores-out",
+            str(tmp_path / "pair_scores.jsonl.gz"),
         ]
     )
     report = json.loads(out.read_text())
     assert report["n_pairs"] == 16 and report["n_prompts"] == 8
+    # the pairs' scores give back the report's accuracy and length baseline, one record per pair
+    pairs = read_jsonl(tmp_path / "pair_scores.jsonl.gz")
+    assert len(pairs) == 16 and len({p["pair"] for p in pairs}) == 16 and len({p["prompt_hash"] for p in pairs}) == 8
+    agree = [(p["chosen"]["score"] > p["rejected"]["score"]) + 0.5 * (p["chosen"]["score"] == p["rejected"]["score"])
+             for p in pairs]  # fmt: skip
+    longer = [(p["chosen_length"] > p["rejected_length"]) + 0.5 * (p["chosen_length"] == p["rejected_length"])
+              for p in pairs]  # fmt: skip
+    assert sum(agree) / 16 == pytest.approx(report["accuracy"]["mean"])
+    assert sum(longer) / 16 == pytest.approx(report["length_baseline"]["mean"])
     subset = tmp_path / "subset.json"
     main(["pairs", "--rm", scalar_rm, "--pairs", study["data"], "--splits", study["splits"], "--max-prompts", "3",
           "--out", str(subset)])  # fmt: skip
@@ -226,8 +237,14 @@ def test_grade_baseline_is_the_training_grades_shares_by_hand():
 
 def test_pairs_of_a_distributional_rm(study, distribution_rm, tmp_path):
     out = tmp_path / "dist.json"
-    main(["pairs", "--rm", distribution_rm, "--pairs", study["data"], "--splits", study["splits"],
-          "--rating-range", "1", "10", "--out", str(out)])  # fmt: skip
+    scores = [tmp_path / f"dist_scores_{i}.jsonl.gz" for i in (0, 1)]
+    for path in scores:  # twice: the same pairs give the same bytes
+        main(["pairs", "--rm", distribution_rm, "--pairs", study["data"], "--splits", study["splits"],
+              "--rating-range", "1", "10", "--out", str(out), "--scores-out", str(path)])  # fmt: skip
+    assert scores[0].read_bytes() == scores[1].read_bytes()
+    for side in (p[key] for p in read_jsonl(scores[0]) for key in ("chosen", "rejected")):  # p(s) and its mean
+        assert sum(side["probs"]) == pytest.approx(1, abs=1e-5)
+        assert side["score"] == pytest.approx(sum((s + 1) * q for s, q in enumerate(side["probs"])), abs=1e-4)
     report = json.loads(out.read_text())
     distribution = report["distribution"]
     assert 0 <= distribution["ece_p_win"] <= 0.5 and distribution["grades"]["n"] == 2 * report["n_pairs"]

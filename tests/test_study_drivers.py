@@ -185,7 +185,8 @@ def test_a_pairs_report_is_kept_only_in_its_current_form(tmp_path):
     results = {"level1/rm_a_test_pairs.json": current, "level1/rm_a_human_pairs.json": older}
     calls = run_driver(tmp_path, "level1.sh", "rm_a_eval", existing=("rm_a/export",), results=results)
     (pairs,) = [c for c in calls if c.startswith("evaluate.py pairs")]
-    assert "human_pairs.jsonl.gz" in pairs and pairs.endswith("/rm_a_human_pairs.json")  # the older one, made again
+    assert "human_pairs.jsonl.gz" in pairs and "/rm_a_human_pairs.json " in pairs  # the older one, made again,
+    assert pairs.endswith("/rm_a_human_pair_scores.jsonl.gz")  # with each pair's scores kept beside it
 
 
 def test_a_kept_policy_is_restored_not_trained_again_when_the_artifacts_are_lost(tmp_path):

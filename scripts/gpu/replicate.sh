@@ -122,9 +122,11 @@ for seed in "${SEEDS[@]}"; do run "generate_seed$seed" generate "seed$seed" "$GP
 for rm in rm_a rm_b dist_a; do
   grades=() && [[ $rm == dist_a ]] && grades=(--rating-range 1 10 --grade-prior-roles rm_a)
   run "${rm}_test_pairs" python evaluate.py pairs --rm "$GPU_ART/$rm/export" --pairs "$DATA" --splits "$SPLITS" \
-    --roles test --max-length 1024 "${grades[@]}" --device "$DEVICE" --out "$GPU_RESULTS/${rm}_test_pairs.json"
+    --roles test --max-length 1024 "${grades[@]}" --device "$DEVICE" --out "$GPU_RESULTS/${rm}_test_pairs.json" \
+    --scores-out "$GPU_RESULTS/${rm}_test_pair_scores.jsonl.gz"
   run "${rm}_human_pairs" python evaluate.py pairs --rm "$GPU_ART/$rm/export" --pairs "$HUMAN" --max-length 3072 \
-    --device "$DEVICE" --out "$GPU_RESULTS/${rm}_human_pairs.json"
+    --device "$DEVICE" --out "$GPU_RESULTS/${rm}_human_pairs.json" \
+    --scores-out "$GPU_RESULTS/${rm}_human_pair_scores.jsonl.gz"
 done
 wait_all
 

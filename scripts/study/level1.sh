@@ -79,15 +79,15 @@ judged() {  # judged REPORT: a pairs report of the current form is there (older 
   python -c "import json, sys; sys.exit('length_controls' not in json.load(open(sys.argv[1])))" "$1" 2> /dev/null
 }
 
-judge_rm() {  # judge_rm RM: one RM on the held-out substitute pairs and the human pairs
+judge_rm() {  # judge_rm RM: one RM on the held-out substitute pairs and the human pairs (each pair's scores kept too)
   local rm=$1
   pin_sha256 "$ART/$rm/export"
   judged $R/${rm}_test_pairs.json || python evaluate.py pairs --rm "$ART/$rm/export" --pairs "$DATA" \
     --splits splits/prefmix.json --roles test --max-prompts 80 --max-length 1024 --precision "$STUDY_PRECISION" \
-    --out $R/${rm}_test_pairs.json
+    --out $R/${rm}_test_pairs.json --scores-out $R/${rm}_test_pair_scores.jsonl.gz
   judged $R/${rm}_human_pairs.json || python evaluate.py pairs --rm "$ART/$rm/export" \
     --pairs ../shared/data/human_pairs.jsonl.gz --max-length 3072 --precision "$STUDY_PRECISION" \
-    --out $R/${rm}_human_pairs.json
+    --out $R/${rm}_human_pairs.json --scores-out $R/${rm}_human_pair_scores.jsonl.gz
 }
 
 probe_rm() {  # probe_rm RM: the garbage answer against SFT's greedy answers on the test prompts (an RM endpoint)

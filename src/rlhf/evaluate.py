@@ -13,6 +13,8 @@ already in its output are skipped. The comparison statistics are in ``rlhf.stats
 from __future__ import annotations
 
 import contextlib
+import gzip
+import hashlib
 import json
 import warnings
 from pathlib import Path
@@ -65,8 +67,16 @@ def select_rows(data: str, splits: Optional[str], roles: list[str], sources: Opt
 
 
 def read_jsonl(path: str) -> list[dict]:
-    with open(path) as f:
+    with (gzip.open if str(path).endswith(".gz") else open)(path, "rt") as f:
         return [json.loads(line) for line in f if line.strip()]
+
+
+def write_jsonl(path: str, records: list[dict]) -> None:
+    """Records as JSON lines, gzipped if ``path`` ends with ``.gz`` (with no timestamp: the same records, the same
+    bytes)."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    text = "".join(json.dumps(r) + "\n" for r in records).encode()
+    Path(path).write_bytes(gzip.compress(text, mtime=0) if str(path).endswith(".gz") else text)
 
 
 def repeated_ngram_fraction(ids: list[int], n: int = 4) -> float:
@@ -203,11 +213,15 @@ def rm_outputs(rm, sequences: list[list[int]], pad_id: int, batch_size: int, aut
 
 
 def score_sequences(rm, sequences: list[list[int]], pad_id: int, batch_size: int, autocast=None) -> list[dict]:
-    """The RM's reading (``score``; for a distributional RM, whose score is its mean: the std and entropy of p and
-    p itself, ``probs`` over scores 1..10, for the analyses that compare distributions)."""
-    outputs = rm_outputs(rm, sequences, pad_id, batch_size, autocast)
+    """The RM's reading of each sequence (``score_records``)."""
+    return score_records(rm_outputs(rm, sequences, pad_id, batch_size, autocast))
+
+
+def score_records(outputs: torch.Tensor) -> list[dict]:
+    """The RM head's outputs as records: ``score``; for a distributional RM, whose score is its mean, also the std
+    and entropy of p and p itself, ``probs`` over scores 1..10, for the analyses that compare distributions."""
     read = read_rewards(outputs, "mean")
-    records = [{k: round(v[i].item(), 6) for k, v in read.items()} for i in range(len(sequences))]
+    records = [{k: round(v[i].item(), 6) for k, v in read.items()} for i in range(outputs.shape[0])]
     if outputs.dim() == 2:
         for record, probs in zip(records, outputs.float().softmax(-1).tolist()):
             record["probs"] = [round(p, 6) for p in probs]
@@ -318,7 +332,33 @@ def run_pairs(args) -> None:
         report["distribution"] = distribution_report(outputs[:n], outputs[n:], *ratings, args.rating_range, prior)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(report, indent=1))
+    if args.scores_out:
+        write_jsonl(args.scores_out, pair_score_records(items, score_records(outputs)))
     print(json.dumps({k: report[k] for k in ("n_pairs", "pairs_dropped_for_length", "accuracy", "length_baseline")}))
+
+
+def pair_key(item: dict) -> str:
+    """A pair's identity across RMs and runs: a hash of its two token sequences (the same tokenizer and
+    ``max_length`` give the same key), as the prompt's hash clusters it."""
+    return hashlib.sha256(json.dumps([item["chosen_ids"], item["rejected_ids"]]).encode()).hexdigest()[:16]
+
+
+def pair_score_records(items: list[dict], records: list[dict]) -> list[dict]:
+    """One record per pair: its keys, the two responses' token lengths and the RM's reading of each side
+    (``records``: the chosen sequences' then the rejected ones', as ``run_pairs`` scores them). Small enough to
+    commit, so that analyses across RMs (agreement on the same pairs, what a spread tracks) outlive the models."""
+    n = len(items)
+    return [
+        {
+            "prompt_hash": item["prompt_hash"],
+            "pair": pair_key(item),
+            "chosen_length": len(item["chosen_ids"]),
+            "rejected_length": len(item["rejected_ids"]),
+            "chosen": records[i],
+            "rejected": records[n + i],
+        }
+        for i, item in enumerate(items)
+    ]
 
 
 def distribution_report(
