@@ -9,6 +9,8 @@ import transformers
 import yaml
 from helpers import load_script
 
+from rlhf.evaluate import write_jsonl
+
 ablation = load_script("scripts/report/baseline_ablation.py")
 rm_curves = load_script("scripts/report/rm_curves.py")
 finish_rates = load_script("scripts/report/finish_rates.py")
@@ -322,6 +324,34 @@ def test_rm_summary_before_any_policy(tmp_path):
     assert any(row.startswith("| B | human | -0.100") for row in tables)  # the length controls too
     with pytest.raises(FileNotFoundError):  # the full Level-1 summary needs the probe
         summary.rm_entry(str(res), str(art), "rm_a")
+
+
+def write_pair_scores(path, margins: list[float], prompts: list[str]) -> None:
+    """Pair scores as ``evaluate.py pairs --scores-out`` keeps them, with the given margins (chosen - rejected)."""
+    write_jsonl(path, [{"prompt_hash": h, "pair": f"p{i}", "chosen_length": 10, "rejected_length": 5,
+                        "chosen": {"score": m}, "rejected": {"score": 0.0}}
+                       for i, (m, h) in enumerate(zip(margins, prompts))])  # fmt: skip
+
+
+def test_rm_agreement_on_the_same_pairs_by_hand(tmp_path):
+    """Two RMs' verdicts on the same pairs: margins A (1, 2, -1, 3) and B (2, -1, -2, 1) pick the same response on
+    pairs 0, 2, 3 (3/4), are both right on 0 and 3 (1/2), both wrong on 2 (1/4); their margins' ranks (2, 3, 1, 4)
+    and (4, 2, 1, 3) correlate at 2/5. A record without the pair scores has no agreement table."""
+    art, res, splits = write_study(tmp_path, ["rm_a", "rm_b"], {}, {})
+    assert summary.level1_rms(str(res), str(art), None, str(splits))["rm_agreement"] == {}
+    for kind in ("test", "human"):
+        write_pair_scores(res / f"rm_a_{kind}_pair_scores.jsonl.gz", [1, 2, -1, 3], ["x", "x", "y", "y"])
+        write_pair_scores(res / f"rm_b_{kind}_pair_scores.jsonl.gz", [2, -1, -2, 1], ["x", "x", "y", "y"])
+    result = summary.level1_rms(str(res), str(art), None, str(splits))
+    held_out = result["rm_agreement"]["A / B"]["test"]
+    assert held_out["n_pairs"] == 4 and held_out["spearman_margins"] == pytest.approx(0.4)
+    shares = {k: held_out[k]["mean"] for k in ("same_choice", "both_right", "both_wrong")}
+    assert shares == {"same_choice": 0.75, "both_right": 0.5, "both_wrong": 0.25}
+    assert "| A / B | held-out | 4 | 0.750 [" in summary.markdown(result)
+    assert summary.level1_rms(str(res), str(art), None, str(splits), rms=("A",))["rm_agreement"] == {}  # one RM
+    write_pair_scores(res / "rm_b_human_pair_scores.jsonl.gz", [2, -1, -2], ["x", "x", "y"])
+    with pytest.raises(ValueError, match="different human pairs"):
+        summary.level1_rms(str(res), str(art), None, str(splits))
 
 
 def test_rm_summary_of_rm_a_alone_while_rm_b_trains(tmp_path, monkeypatch, capsys):

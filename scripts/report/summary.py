@@ -24,6 +24,7 @@ import datetime
 import glob
 import hashlib
 import importlib.metadata
+import itertools
 import json
 import os
 from functools import partial
@@ -33,7 +34,9 @@ import yaml
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 from rlhf.compare import secondary_markdown
+from rlhf.evaluate import read_jsonl
 from rlhf.paths import write_result
+from rlhf.stats import cluster_bootstrap_ci, spearman
 
 FUNCTIONAL_ARGS = ("reward_functional", "risk_lambda")
 HIERARCHICAL = "95% hierarchical bootstrap over seeds, then prompts (rlhf.stats)"
@@ -156,6 +159,47 @@ def rm_entry(results: str, artifacts: str, name: str, probe_needed: bool = True,
     return entry
 
 
+def pair_scores(results: str, run: str, kind: str) -> dict | None:
+    """An RM's scores of each pair (``evaluate.py pairs --scores-out``) by pair key, or None if not kept."""
+    path = os.path.join(results, f"{run}_{kind}_pair_scores.jsonl.gz")
+    return {r["pair"]: r for r in read_jsonl(path)} if os.path.exists(path) else None
+
+
+def rm_agreement(results: str, runs: dict[str, str]) -> dict:
+    """How far two RMs' verdicts on the same pairs are one verdict, for every two of ``runs`` (summary key: run name)
+    whose pair scores were kept: the share of pairs where both pick the same response, where both are right and
+    where both are wrong (prompt-clustered intervals), and the rank correlation of their margins (chosen - rejected).
+    RM_B is an independent judge only in its data; this is how independent its verdicts are on labelled pairs."""
+    agreement = {}
+    for (a, run_a), (b, run_b) in itertools.combinations(runs.items(), 2):
+        for kind in ("test", "human"):
+            scores_a, scores_b = pair_scores(results, run_a, kind), pair_scores(results, run_b, kind)
+            if scores_a is None or scores_b is None:
+                continue
+            if scores_a.keys() != scores_b.keys():
+                raise ValueError(f"{run_a} and {run_b} were judged on different {kind} pairs")
+            keys = sorted(scores_a)
+            margin_a, margin_b = (
+                torch.tensor([s[k]["chosen"]["score"] - s[k]["rejected"]["score"] for k in keys], dtype=torch.float64)
+                for s in (scores_a, scores_b)
+            )
+            clusters = [scores_a[k]["prompt_hash"] for k in keys]
+            shares = {
+                "same_choice": margin_a.sign() == margin_b.sign(),
+                "both_right": (margin_a > 0) & (margin_b > 0),
+                "both_wrong": (margin_a < 0) & (margin_b < 0),
+            }
+            agreement.setdefault(f"{a} / {b}", {})[kind] = {
+                "n_pairs": len(keys),
+                **{
+                    k: {"mean": v.double().mean().item(), "ci95": cluster_bootstrap_ci(v, clusters)}
+                    for k, v in shares.items()
+                },
+                "spearman_margins": spearman(margin_a, margin_b),
+            }
+    return agreement
+
+
 def decision(ci: list[float], better: str, worse: str) -> str:
     """The pre-registered rule (REPORT.md §3.1, §3.2) applied to the primary interval."""
     return better if ci[0] > 0 else worse if ci[1] < 0 else "inconclusive at this scale"
@@ -262,6 +306,7 @@ def level1(
     )
     return {
         "rm": {k: rm_entry(results, artifacts, f"rm_{k.lower()}", manifest=manifest) for k in ("A", "B")},
+        "rm_agreement": rm_agreement(results, {"A": "rm_a", "B": "rm_b"}),
         "reinforce": {
             **reinforce_settings(artifacts, compare["policies"][primary["policy"]]["runs"]),
             "last_logged_step": steps,
@@ -272,7 +317,10 @@ def level1(
         "judge_change": judge_change(compare),
         "secondary": secondary_entry(compare),
         **provenance(
-            model_file, splits, ["test_compare.json", "dev_budget.json", "dev_lr.json", "rm_*.json"], run_record
+            model_file,
+            splits,
+            ["test_compare.json", "dev_budget.json", "dev_lr.json", "rm_*.json", "rm_*_pair_scores.jsonl.gz"],
+            run_record,
         ),
     }
 
@@ -284,7 +332,8 @@ def level1_rms(
     column once the test evaluation ran)."""
     return {
         "rm": {k: rm_entry(results, artifacts, f"rm_{k.lower()}", probe_needed=False) for k in rms},
-        **provenance(model_file, splits, ["rm_*.json"]),
+        "rm_agreement": rm_agreement(results, {k: f"rm_{k.lower()}" for k in rms}),
+        **provenance(model_file, splits, ["rm_*.json", "rm_*_pair_scores.jsonl.gz"]),
     }
 
 
@@ -298,7 +347,8 @@ def level2_rms(
     policy exists (the probe's column once SFT's test answers are there)."""
     return {
         "rm": {k: rm_entry(results, artifacts, DIST_RMS[k], probe_needed=False) for k in rms},
-        **provenance(model_file, splits, ["dist_*.json"]),
+        "rm_agreement": rm_agreement(results, {k: DIST_RMS[k] for k in rms}),
+        **provenance(model_file, splits, ["dist_*.json", "dist_*_pair_scores.jsonl.gz"]),
     }
 
 
@@ -313,6 +363,7 @@ def level2(results: str, artifacts: str, model_file: str | None, splits: str) ->
     )
     return {
         "rm": {k: rm_entry(results, artifacts, name) for k, name in DIST_RMS.items()},
+        "rm_agreement": rm_agreement(results, DIST_RMS),
         "reinforce": {
             **{k: v for k, v in settings[functionals[0]].items() if k not in ("runs", "compute_hours")},
             "functionals": {
@@ -324,7 +375,9 @@ def level2(results: str, artifacts: str, model_file: str | None, splits: str) ->
         "test_prompts": compare["policies"][primary["policy"]]["judges"][primary["judge"]]["prompts"],
         "primary": primary_entry(compare, method, "better than the Level-1 policy", "worse than the Level-1 policy"),
         "secondary": secondary_entry(compare),
-        **provenance(model_file, splits, ["test_compare.json", "dist_*.json", "spread.json"]),
+        **provenance(
+            model_file, splits, ["test_compare.json", "dist_*.json", "dist_*_pair_scores.jsonl.gz", "spread.json"]
+        ),
     }
 
 
@@ -382,7 +435,7 @@ def grade_cells(report: dict) -> list[str]:
 
 def markdown(summary: dict) -> str:
     """The summary's tables for REPORT.md: the RMs as judged, the primary endpoint, the secondary family."""
-    lines = rm_markdown(summary["rm"])
+    lines = rm_markdown(summary["rm"]) + agreement_markdown(summary.get("rm_agreement", {}))
     if "primary" not in summary:  # the RMs alone (level1-rms)
         return "\n".join(lines) + "\n"
     primary = summary["primary"]
@@ -400,6 +453,25 @@ def markdown(summary: dict) -> str:
         ),
     ]
     return "\n".join(lines) + "\n"
+
+
+def agreement_markdown(agreement: dict) -> list[str]:
+    """Two RMs on the same pairs (``rm_agreement``); nothing where no two RMs' pair scores were kept."""
+    if not agreement:
+        return []
+    cell = lambda a: f"{a['mean']:.3f} [{a['ci95'][0]:.3f}, {a['ci95'][1]:.3f}]"  # noqa: E731
+    lines = [
+        "",
+        "| RMs | pairs | n | same choice [95% CI] | both right | both wrong | Spearman of the margins |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for names, kinds in agreement.items():
+        for kind, a in kinds.items():
+            lines.append(
+                f"| {names} | {'held-out' if kind == 'test' else kind} | {a['n_pairs']} | {cell(a['same_choice'])} "
+                f"| {cell(a['both_right'])} | {cell(a['both_wrong'])} | {a['spearman_margins']:.3f} |"
+            )
+    return lines
 
 
 def length_controls_markdown(rms: dict) -> list[str]:
