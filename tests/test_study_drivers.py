@@ -2,6 +2,7 @@
 `python` replaced by a stub that records its arguments: the wiring of hours of compute (which run gets which RM and
 hyperparameters, what is generated and compared when), not the computations, which have their own tests."""
 
+import gzip
 import hashlib
 import json
 import os
@@ -26,6 +27,10 @@ done
 if [[ "$1 $2" == "evaluate.py generate" ]]; then  # generations and their settings, as evaluate.py leaves them
   all="$*" && out=${all##*--out } && out=${out%% *}
   mkdir -p "${out%/*}" && echo "$*" > "$out" && echo "{}" > "${out%/*}/generate_settings.json"
+fi
+if [[ "$1 $2" == "evaluate.py judge" ]]; then  # an RM's scores of the generations
+  all="$*" && out=${all##*--out } && out=${out%% *}
+  echo "$*" > "$out"
 fi
 """
 LEVEL1_MODELS = ["rm_a/export", "rm_b/export", "l1_seed0/policy", "l1_seed1/policy", "l1_seed2/policy"]
@@ -217,6 +222,36 @@ def test_a_kept_policy_is_restored_not_trained_again_when_the_artifacts_are_lost
         judged = [c for c in calls if c.startswith("evaluate.py judge") and f"/eval/{name}/" in c]
         assert len(judged) == 2  # by RM_A and RM_B, from the restored generations
     assert any(c.startswith("evaluate.py compare") for c in calls)
+
+
+def test_judged_test_responses_are_kept_and_restored_not_judged_again(tmp_path):
+    first = tmp_path / "first"
+    rms = ("rm_a/export", "rm_b/export")
+    calls = run_driver(first, "level1.sh", "policies", "test_eval", existing=rms)
+    results = first / "repo/results/level1"
+    names = ["sft", "l1_seed0", "l1_seed1", "l1_seed2"]
+    assert sorted(p.name for p in results.glob("scores_*")) == sorted(
+        f"scores_{n}_{rm}.jsonl.gz" for n in names for rm in ("rm_a", "rm_b")
+    )
+    judge_calls = [c for c in calls if c.startswith("evaluate.py judge")]
+    kept_judgement = gzip.decompress((results / "scores_l1_seed1_rm_b.jsonl.gz").read_bytes()).decode()
+    assert kept_judgement.strip() in judge_calls and "/rm_b/export" in kept_judgement  # the RM_B judgement, as made
+
+    lost = tmp_path / "lost"  # a new home directory: generations and scores come back from the results
+    kept = {f"level1/{p.name}": p.read_bytes() for p in results.iterdir() if p.name.startswith(("kept_", "scores_"))}
+    manifest = {"artifacts.sha256": (first / "repo/results/artifacts.sha256").read_text(), **kept}
+    calls = run_driver(lost, "level1.sh", "policies", "test_eval", existing=rms, results=manifest)
+    assert trained(calls) == [] and generated(calls) == [] and not any(c.startswith("evaluate.py judge") for c in calls)
+    scores = lost / "art/eval/l1_seed1/scores_rm_b.jsonl"
+    assert scores.read_text() == kept_judgement and any(c.startswith("evaluate.py compare") for c in calls)
+
+    other = tmp_path / "other"  # a judgement here that is not the kept one stops the driver before the comparison
+    wrong = other / "art/eval/l1_seed1/scores_rm_b.jsonl"
+    wrong.parent.mkdir(parents=True)
+    wrong.write_text("another RM's scores")
+    calls = run_driver(other, "level1.sh", "policies", "test_eval", existing=rms, results=manifest, check=False)
+    assert wrong.read_text() == "another RM's scores" and not any(c.startswith("evaluate.py compare") for c in calls)
+    assert (other / "art/eval/l1_seed1/scores_rm_a.jsonl").exists()  # RM_A's, kept alike, restored before it
 
 
 def test_a_kept_policy_that_differs_from_the_one_here_stops_the_driver(tmp_path):

@@ -87,8 +87,8 @@ reinforce_args() {
 
 # generate_test NAME POLICY [RM ...]: greedy + 2 samples on the pool's test prompts (seed 0 for every policy: common
 # random numbers), into $EVAL/NAME, kept (below) or restored from what is kept; then each named RM's scores of them
-# (skipped where already there). The drivers generate a policy's test responses as soon as it is trained; they are
-# judged in the test evaluation stage, once.
+# (judge_test). The drivers generate a policy's test responses as soon as it is trained; they are judged in the test
+# evaluation stage, once.
 generate_test() {
   local name=$1 policy=$2 rm kept
   shift 2
@@ -103,10 +103,34 @@ generate_test() {
       --batch-size 16 --seed 0 --precision "$STUDY_PRECISION" --out "$EVAL/$name/generations.jsonl"
     keep "$name"
   fi
-  for rm in "$@"; do
+  for rm in "$@"; do judge_test "$name" "$rm"; done
+}
+
+# judge_test NAME RM: RM's scores of NAME's test responses ($EVAL/NAME/scores_RM.jsonl), kept beside the kept
+# generations as results/level{1,2}/scores_NAME_RM.jsonl.gz (tens of kB, committed), and restored from there with
+# them: the comparisons and analyses after the test evaluation then need no RM, which a lost home directory takes.
+judge_test() {
+  local name=$1 rm=$2 scores=$EVAL/$1/scores_$2.jsonl kept
+  kept=$(kept_scores_file "$name" "$rm")
+  if [[ -n $kept && -f $scores ]] && ! cmp -s <(gunzip -c "$kept") "$scores"; then
+    echo "$scores differs from the kept one ($kept): two judgements under one name; stopping" >&2
+    return 1
+  fi
+  if [[ ! -f $scores && -n $kept && -n $(kept_file "$name") ]]; then
+    gunzip -c "$kept" > "$scores.partial" && mv "$scores.partial" "$scores"
+    return 0
+  fi
+  if [[ ! -f $scores ]]; then
     pin_sha256 "$ART/$rm/export"
-    [[ -f $EVAL/$name/scores_$rm.jsonl ]] || python evaluate.py judge --rm "$ART/$rm/export" \
-      --generations "$EVAL/$name/generations.jsonl" --precision "$STUDY_PRECISION" --out "$EVAL/$name/scores_$rm.jsonl"
+    python evaluate.py judge --rm "$ART/$rm/export" --generations "$EVAL/$name/generations.jsonl" \
+      --precision "$STUDY_PRECISION" --out "$scores"
+  fi
+  [[ -n $kept ]] || gzip -nc "$scores" > "${R:?}/scores_${name}_$rm.jsonl.gz"
+}
+kept_scores_file() {  # kept_scores_file NAME RM: the kept scores of NAME's test responses by RM, or nothing
+  local file
+  for file in results/level1/scores_"$1_$2".jsonl.gz results/level2/scores_"$1_$2".jsonl.gz; do
+    if [[ -f $file ]]; then echo "$file" && return 0; fi
   done
 }
 
