@@ -179,11 +179,20 @@ def test_pairs_and_probe(study, tiny_model, scalar_rm, distribution_rm, tmp_path
             str(tmp_path / "p.json"),
         ]
     )
-    assert 0 <= json.loads((tmp_path / "p.json").read_text())["probe_beats_answer"] <= 1
+    report = json.loads((tmp_path / "p.json").read_text())
+    per_prompt = report["per_prompt"]  # the report's share, from its per-prompt scores
+    assert len(per_prompt) == report["n_prompts"] == len({r["prompt_hash"] for r in per_prompt})
+    share = sum(r["probe"]["score"] > r["answer"]["score"] for r in per_prompt) / len(per_prompt)
+    assert report["probe_beats_answer"] == pytest.approx(share, abs=1e-5)
+    low, high = report["probe_beats_answer_ci95"]
+    assert 0 <= low <= report["probe_beats_answer"] <= high <= 1
     main(["probe", "--rm", distribution_rm, "--generations", str(gens), "--probe", str(probe),
           "--out", str(tmp_path / "pd.json")])  # fmt: skip
     report = json.loads((tmp_path / "pd.json").read_text())
     assert 0 < report["spread_answer_mean"] < 4.5 and 0 < report["spread_probe_mean"] < 4.5  # std on 1..10
+    gap = report["spread_probe_minus_answer"]  # the paired difference of the two means, with its interval
+    assert gap["mean"] == pytest.approx(report["spread_probe_mean"] - report["spread_answer_mean"], abs=1e-5)
+    assert gap["ci95"][0] <= gap["mean"] <= gap["ci95"][1]
     assert report["precision"] == "bf16-mixed"
 
 

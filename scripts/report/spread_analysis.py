@@ -76,7 +76,14 @@ def analyse(eval_dir: str, sft: str, policy_runs: list[str], dist: str, probe: s
     if probe:
         with open(probe) as f:
             report = json.load(f)
-        result["c_probe"] = {k: report[k] for k in ("spread_answer_mean", "spread_probe_mean", "probe_beats_answer")}
+        keys = (
+            "spread_answer_mean",
+            "spread_probe_mean",
+            "probe_beats_answer",
+            "probe_beats_answer_ci95",
+            "spread_probe_minus_answer",
+        )  # the last two in probe files since 2026-12-07
+        result["c_probe"] = {k: report[k] for k in keys if k in report}
 
     # (d) per policy run and prompt: the mean gain of its sampled responses over SFT's under each scalar judge.
     sampled = defaultdict(list)

@@ -38,7 +38,7 @@ from rlhf.losses import log_preference_probability, rating_to_score
 from rlhf.models import load_causal_lm, load_reward_model, load_tokenizer, reward_logits
 from rlhf.paths import InputError
 from rlhf.rewards import entropy, expected_score, read_rewards, score_quantile, score_std, sequence_kl
-from rlhf.stats import cluster_bootstrap_ci, expected_calibration_error
+from rlhf.stats import bootstrap_ci, cluster_bootstrap_ci, expected_calibration_error
 
 # ---------------------------------------------------------------------------------------------- inputs
 
@@ -433,11 +433,13 @@ def run_probe(args) -> None:
     n = len(records)
     s_sft = torch.tensor([s["score"] for s in scores[:n]])
     s_probe = torch.tensor([s["score"] for s in scores[n:]])
+    beats = (s_probe > s_sft).double()
     report = {
         "rm": args.rm,
         "precision": args.precision,
         "n_prompts": n,
-        "probe_beats_answer": (s_probe > s_sft).double().mean().item(),
+        "probe_beats_answer": beats.mean().item(),
+        "probe_beats_answer_ci95": bootstrap_ci(beats),  # one answer per prompt: prompts are the units
         "mean_score_answer": s_sft.mean().item(),
         "mean_score_probe": s_probe.mean().item(),
         "sft_score_std": s_sft.std().item(),
@@ -445,5 +447,11 @@ def run_probe(args) -> None:
     if "score_std" in scores[0]:  # a distributional RM: is it less sure of the garbage than of real answers?
         report["spread_answer_mean"] = sum(s["score_std"] for s in scores[:n]) / n
         report["spread_probe_mean"] = sum(s["score_std"] for s in scores[n:]) / n
+        gap = torch.tensor([p["score_std"] - a["score_std"] for a, p in zip(scores[:n], scores[n:])])
+        report["spread_probe_minus_answer"] = {"mean": gap.double().mean().item(), "ci95": bootstrap_ci(gap)}
+    # per prompt, so that RMs can be compared on the same prompts once the models are gone
+    report["per_prompt"] = [
+        {"prompt_hash": r["prompt_hash"], "answer": a, "probe": p} for r, a, p in zip(records, scores[:n], scores[n:])
+    ]
     Path(args.out).write_text(json.dumps(report, indent=1))
-    print(json.dumps(report))
+    print(json.dumps({k: v for k, v in report.items() if k != "per_prompt"}))
