@@ -13,6 +13,7 @@ from conftest import REPO
 from helpers import load_script
 
 from cli import main
+from rlhf.callbacks import DevEvaluation
 from rlhf.models import load_reward_model, reward_logits
 
 export_reward_model = load_script("scripts/tools/export_reward_model.py")
@@ -211,7 +212,7 @@ def test_distributional_reward_model_fit(tiny_model, pairs_file, tmp_path):
 
 
 @pytest.mark.parametrize("rm_fixture", ["scalar_rm", "distribution_rm"])
-def test_reinforce_fit_validate_and_resume(rm_fixture, tiny_model, pairs_file, tmp_path, request):
+def test_reinforce_fit_validate_and_resume(rm_fixture, tiny_model, pairs_file, tmp_path, request, monkeypatch):
     rm = request.getfixturevalue(rm_fixture)
     configs = ["reinforce.yaml"] + (["reinforce_distributional.yaml"] if rm_fixture == "distribution_rm" else [])
     settings = [
@@ -240,7 +241,17 @@ def test_reinforce_fit_validate_and_resume(rm_fixture, tiny_model, pairs_file, t
     baseline_at_2 = records(tmp_path)[-1]
 
     last = tmp_path / "ckpt" / "last.ckpt"
+    answered = []  # which model DevEvaluation makes answer: SFT's answers come back from the checkpoint
+    answers = DevEvaluation._answers
+
+    def counted(callback, trainer, module, model):
+        answered.append(model)
+        return answers(callback, trainer, module, model)
+
+    monkeypatch.setattr(DevEvaluation, "_answers", counted)
     resumed = main(["fit", *args, "--trainer.max_steps=4", f"--ckpt_path={last}"])
+    assert answered == [resumed.model.policy]
+    monkeypatch.undo()
     assert [r["step"] for r in records(tmp_path)] == [3, 4]
     assert records(tmp_path)[0]["baseline_count"] == baseline_at_2["baseline_count"] + 4
     assert resumed.model.reward_stats_ready.item()
@@ -251,6 +262,8 @@ def test_reinforce_fit_validate_and_resume(rm_fixture, tiny_model, pairs_file, t
     main(["fit", *straight, "--trainer.max_steps=4"])
     assert records(tmp_path / "straight")[2:] == records(tmp_path)
     final_check = next((tmp_path / "logs").rglob("dev_step4.json"))  # DevEvaluation at the end of the resumed fit
+    straight_check = next((tmp_path / "straight" / "logs").rglob("dev_step4.json"))
+    assert json.loads(final_check.read_text())["sft"] == json.loads(straight_check.read_text())["sft"]
 
     # Stopped during that final check (after the last checkpoint): the resumed fit has no step left to train,
     # and still makes the check the lr rule reads.
