@@ -145,6 +145,7 @@ def test_pairs_and_probe(study, tiny_model, scalar_rm, distribution_rm, tmp_path
               for p in pairs]  # fmt: skip
     assert sum(agree) / 16 == pytest.approx(report["accuracy"]["mean"])
     assert sum(longer) / 16 == pytest.approx(report["length_baseline"]["mean"])
+    assert all(min(p["prompt_length"], p["chosen_length"], p["rejected_length"]) > 0 for p in pairs)  # responses' own
     subset = tmp_path / "subset.json"
     main(["pairs", "--rm", scalar_rm, "--pairs", study["data"], "--splits", study["splits"], "--max-prompts", "3",
           "--out", str(subset)])  # fmt: skip

@@ -196,6 +196,49 @@ def test_spread_analysis_on_a_built_case(tmp_path):
     assert e["brier"] == pytest.approx(0.125)  # (0.5 - 0)^2 on half the pairs
 
 
+def test_spread_on_labelled_pairs_by_hand(tmp_path, monkeypatch):
+    """Four pairs on two prompts. RM_B is RM_A with the sides of p1 and p3 swapped: the two disagree on those pairs
+    only, with the same |z_A - z_B| on their four responses and 0 elsewhere; p's spread is 1 on p0, 3 on the rest;
+    the distributional RM orders p2 wrongly; lengths rise with the rows. By hand: Spearman(spread, |z_A - z_B|) =
+    16 / sqrt(24 * 32) = 1/sqrt(3), Spearman(spread, length) = 24 / sqrt(24 * 42) = sqrt(4/7); spread where the RMs
+    disagree minus where they agree (3 + 3)/2 - (1 + 3)/2 = 1; where the dist RM is wrong minus right 3 - 7/3."""
+    rm_a = {"p0": (2, 1), "p1": (4, 2), "p2": (3, 2.5), "p3": (1, 3)}
+    rm_b = {**rm_a, "p1": (2, 4), "p3": (3, 1)}
+    dist = {"p0": (6, 5, 1.0), "p1": (6, 5, 3.0), "p2": (5, 6, 3.0), "p3": (6, 5, 3.0)}
+    lengths = {"p0": (10, 11), "p1": (30, 31), "p2": (32, 33), "p3": (34, 35)}
+
+    def records(scores: dict) -> list[dict]:
+        return [{"prompt_hash": "x" if k in ("p0", "p1") else "y", "pair": k, "chosen_length": lengths[k][0],
+                 "rejected_length": lengths[k][1],
+                 **{side: {"score": v[i], **({"score_std": v[2]} if len(v) > 2 else {})}
+                    for i, side in enumerate(("chosen", "rejected"))}}
+                for k, v in scores.items()]  # fmt: skip
+
+    level1, level2 = tmp_path / "l1", tmp_path / "l2"
+    for kind in ("test", "human"):
+        write_jsonl(level1 / f"rm_a_{kind}_pair_scores.jsonl.gz", records(rm_a))
+        write_jsonl(level1 / f"rm_b_{kind}_pair_scores.jsonl.gz", records(rm_b))
+        write_jsonl(level2 / f"dist_a_{kind}_pair_scores.jsonl.gz", records(dist))
+    out = tmp_path / "spread_pairs.json"
+    argv = ["spread_analysis.py", "--dist", "dist_a", "--pairs", str(level1), str(level2), "--out", str(out)]
+    monkeypatch.setattr("sys.argv", argv)
+    spread.main()
+    for kind in ("test", "human"):
+        result = json.loads(out.read_text())["pairs"][kind]
+        assert result["pairs"] == 4
+        assert result["a_spread_vs_judge_disagreement"]["value"] == pytest.approx(3**-0.5)
+        assert result["b_spread_vs_length"]["value"] == pytest.approx((4 / 7) ** 0.5)
+        assert (result["rm_a_rm_b_disagree_share"], result["dist_wrong_share"]) == (0.5, 0.25)
+        assert result["spread_where_rms_disagree_minus_agree"]["value"] == pytest.approx(1.0)
+        assert result["spread_where_dist_wrong_minus_right"]["value"] == pytest.approx(2 / 3)
+    write_jsonl(level2 / "dist_a_human_pair_scores.jsonl.gz", records(dict(list(dist.items())[:3])))
+    with pytest.raises(ValueError, match="different pairs"):
+        spread.main()
+    monkeypatch.setattr("sys.argv", argv[:3] + ["--eval", "e", "--out", str(out)])  # --eval without --policy-runs
+    with pytest.raises(SystemExit):
+        spread.main()
+
+
 summary = load_script("scripts/report/summary.py")
 
 

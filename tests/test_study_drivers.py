@@ -268,6 +268,16 @@ def test_a_kept_policy_that_differs_from_the_one_here_stops_the_driver(tmp_path)
     assert not (other / "art/eval/l1_seed2").exists()
 
 
+def test_level2_reads_the_spread_on_the_pairs_once_level1_kept_both_rms_pair_scores(tmp_path):
+    calls = run_driver(tmp_path / "without", "level2.sh", "rms", existing=tuple(LEVEL1_MODELS))
+    assert not any(c.startswith("scripts/report/spread_analysis.py") for c in calls)  # Level 1 kept no pair scores
+    kept = {f"level1/rm_{rm}_{kind}_pair_scores.jsonl.gz": "scores" for rm in "ab" for kind in ("test", "human")}
+    calls = run_driver(tmp_path / "with", "level2.sh", "rms", existing=tuple(LEVEL1_MODELS), results=kept)
+    (spread,) = [c for c in calls if c.startswith("scripts/report/spread_analysis.py")]
+    assert "--pairs results/level1 results/level2 " in spread and spread.endswith("results/level2/spread_pairs.json")
+    assert calls.index(spread) < next(i for i, c in enumerate(calls) if "dist_a_pairwise" in c)  # before the ablation
+
+
 def test_level2_trains_both_rms_and_functionals_and_compares_against_level1(tmp_path):
     calls = run_driver(tmp_path, "level2.sh", existing=tuple(LEVEL1_MODELS))
     policies = [f"l2_{f}_seed{s}" for f in ("mean", "mean_minus_std") for s in range(3)]

@@ -5,10 +5,15 @@
     probe than on SFT's answers (from the probe file)?  (d) Is it larger where a scalar-RM policy's gain under RM_A
     does not survive RM_B?  (e) Is the distributions' P(policy response > SFT response), ties half, calibrated
     against RM_B's verdict on the same two responses?
+(a) and (b) again on the labelled held-out and human pairs (``--pairs``, from the RMs' kept pair scores, no policy
+needed), with two more: is p wider where RM_A and RM_B order a pair differently, and where it orders it wrongly?
 Correlations are Spearman's; intervals resample prompts (rlhf.stats).
 
 python scripts/report/spread_analysis.py --eval $RLHF_ARTIFACTS/eval --policy-runs l1_seed0,l1_seed1,l1_seed2 \
-    --dist dist_a --probe results/level2/dist_a_probe.json --out results/level2/spread.json
+    --dist dist_a --probe results/level2/dist_a_probe.json --pairs results/level1 results/level2 \
+    --out results/level2/spread.json
+python scripts/report/spread_analysis.py --dist dist_a --pairs results/level1 results/level2 \
+    --out results/level2/spread_pairs.json     # the labelled pairs alone, once the three RMs are judged
 """
 
 import argparse
@@ -126,16 +131,64 @@ def analyse(eval_dir: str, sft: str, policy_runs: list[str], dist: str, probe: s
     return result
 
 
+def analyse_pairs(scores: dict[str, dict[str, dict]], dist: str) -> dict:
+    """(a) and (b) on labelled pairs, from each judge's scores of them (``evaluate.py pairs --scores-out``: RM_A's,
+    RM_B's and the distributional RM's, by pair), and two questions the labels allow: is p wider on the pairs that
+    RM_A and RM_B order differently, and on those the distributional RM itself orders against the label? Needs no
+    policy: an RM-stage answer, beside the test generations' one. Rows of (a), (b): responses, scores standardised
+    over the set's responses; the pairs' spread: the mean of their two responses'."""
+    keys = sorted(scores[dist])
+    if any(s.keys() != scores[dist].keys() for s in scores.values()):
+        raise ValueError("the judges' pair scores are of different pairs")
+    sides = [(k, side) for k in keys for side in ("chosen", "rejected")]
+
+    def column(judge: str, field: str) -> torch.Tensor:
+        return torch.tensor([scores[judge][k][side][field] for k, side in sides], dtype=torch.float64)
+
+    def margin(judge: str) -> torch.Tensor:
+        return torch.tensor([scores[judge][k]["chosen"]["score"] - scores[judge][k]["rejected"]["score"] for k in keys])
+
+    z = {j: (column(j, "score") - column(j, "score").mean()) / column(j, "score").std() for j in SCALAR_JUDGES}
+    spread = column(dist, "score_std")
+    length = torch.tensor([float(scores[dist][k][f"{side}_length"]) for k, side in sides])
+    clusters = [scores[dist][k]["prompt_hash"] for k, _ in sides]
+    pair_spread, pair_clusters = spread.view(-1, 2).mean(-1), clusters[::2]
+    disagree = (margin("rm_a").sign() != margin("rm_b").sign()).double()
+    wrong = (margin(dist) < 0).double()
+    return {
+        "pairs": len(keys),
+        "a_spread_vs_judge_disagreement": with_ci(spearman, [spread, (z["rm_a"] - z["rm_b"]).abs()], clusters),
+        "b_spread_vs_length": with_ci(spearman, [spread, length], clusters),
+        "rm_a_rm_b_disagree_share": disagree.mean().item(),
+        "spread_where_rms_disagree_minus_agree": with_ci(mean_difference, [pair_spread, disagree], pair_clusters),
+        "dist_wrong_share": wrong.mean().item(),
+        "spread_where_dist_wrong_minus_right": with_ci(mean_difference, [pair_spread, wrong], pair_clusters),
+    }
+
+
+def pair_scores(results: dict[str, str], kind: str) -> dict[str, dict[str, dict]]:
+    """Each judge's scores of the ``kind`` pairs by pair key, from its results directory."""
+    paths = {j: os.path.join(d, f"{j}_{kind}_pair_scores.jsonl.gz") for j, d in results.items()}
+    return {j: {r["pair"]: r for r in read_jsonl(path)} for j, path in paths.items()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--eval", required=True, help="directory of the runs' generations and scores")
+    parser.add_argument("--eval", help="directory of the runs' generations and scores (the test generations' part)")
     parser.add_argument("--sft", default="sft")
-    parser.add_argument("--policy-runs", required=True, help="comma-separated scalar-RM policy runs (one per seed)")
+    parser.add_argument("--policy-runs", help="comma-separated scalar-RM policy runs (one per seed)")
     parser.add_argument("--dist", required=True, help="the distributional judge's name (scores_<name>.jsonl)")
     parser.add_argument("--probe", help="the distributional RM's probe file (evaluate.py probe)")
+    pairs_help = "the labelled pairs' part: where RM_A's and RM_B's pair scores are, then the dist RM's"
+    parser.add_argument("--pairs", nargs=2, metavar=("LEVEL1_RESULTS", "LEVEL2_RESULTS"), help=pairs_help)
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
-    result = analyse(args.eval, args.sft, args.policy_runs.split(","), args.dist, args.probe)
+    if bool(args.eval) != bool(args.policy_runs) or not (args.eval or args.pairs):
+        parser.error("give --eval with --policy-runs (the test generations), --pairs, or both")
+    result = analyse(args.eval, args.sft, args.policy_runs.split(","), args.dist, args.probe) if args.eval else {}
+    if args.pairs:
+        judges = {"rm_a": args.pairs[0], "rm_b": args.pairs[0], args.dist: args.pairs[1]}
+        result["pairs"] = {kind: analyse_pairs(pair_scores(judges, kind), args.dist) for kind in ("test", "human")}
     with open(args.out, "w") as f:
         json.dump(result, f, indent=2)
     print(json.dumps(result, indent=2))

@@ -21,6 +21,7 @@ rms() {  # the distributional RM on RM_A's pairs (arena grades 1..10 as the rati
     --model.init_args.rating_range="[1, 10]"
   judge_pairs dist_a
   rm_table dist
+  spread_on_pairs
   CONFIGS=configs/distributional_reward_model.yaml bash scripts/study/reward_model.sh dist_a_pairwise rm_a \
     --model.init_args.rating_range="[1, 10]" --model.init_args.entropy_weight=0 --model.init_args.rating_weight=0
   judge_pairs dist_a_pairwise
@@ -37,6 +38,13 @@ judge_pairs() {  # judge_pairs RM: as the Level-1 RMs, plus calibration, spread,
   [[ -f $R/${rm}_human_pairs.json ]] || python evaluate.py pairs --rm "$ART/$rm/export" \
     --pairs ../shared/data/human_pairs.jsonl.gz --max-length 3072 --precision "$STUDY_PRECISION" \
     --out $R/${rm}_human_pairs.json --scores-out $R/${rm}_human_pair_scores.jsonl.gz
+}
+
+spread_on_pairs() {  # what the spread means on the labelled pairs (REPORT.md §3.2), where RM_A's and RM_B's pair
+  local file  # scores are kept too (Level 1's rm_eval): an RM-stage answer that needs no policy
+  for file in rm_{a,b}_{test,human}_pair_scores.jsonl.gz; do [[ -f $LEVEL1/$file ]] || return 0; done
+  [[ -f $R/spread_pairs.json ]] || python scripts/report/spread_analysis.py --dist dist_a --pairs $LEVEL1 $R \
+    --out $R/spread_pairs.json
 }
 
 rm_table() {  # rm_table KEY...: the RMs judged so far, as summary.json will hold them (rm_summary.{json,md})
@@ -88,9 +96,11 @@ test_eval() {  # every policy and SFT under RM_A, RM_B and the distributional RM
     --primary "mean - scalar/rm_b" --secondary "mean_minus_std - scalar" --out $R/test_compare.json
 }
 
-analysis() {  # what the spread means (REPORT.md §3.2), on the test generations
+analysis() {  # what the spread means (REPORT.md §3.2), on the test generations (and on the pairs, as they were kept)
+  local pairs=()
+  [[ -f $LEVEL1/rm_b_human_pair_scores.jsonl.gz ]] && pairs=(--pairs $LEVEL1 $R)
   python scripts/report/spread_analysis.py --eval "$EVAL" --policy-runs l1_seed0,l1_seed1,l1_seed2 --dist dist_a \
-    --probe $R/dist_a_probe.json --out $R/spread.json
+    --probe $R/dist_a_probe.json "${pairs[@]}" --out $R/spread.json
 }
 
 summary() {  # curves from the logs (their RM scores are the distributional RM's, not RM_A's), summary.json

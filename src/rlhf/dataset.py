@@ -248,6 +248,7 @@ def encode_pairs(tokenizer, rows: list[dict], max_length: int, name: str = "pair
             {
                 "chosen_ids": prompt + c,
                 "rejected_ids": prompt + r,
+                "prompt_length": len(prompt),
                 "chosen_rating": rating(row, "chosen"),
                 "rejected_rating": rating(row, "rejected"),
                 "prompt_hash": prompt_hash(row),

@@ -344,16 +344,18 @@ def pair_key(item: dict) -> str:
 
 
 def pair_score_records(items: list[dict], records: list[dict]) -> list[dict]:
-    """One record per pair: its keys, the two responses' token lengths and the RM's reading of each side
-    (``records``: the chosen sequences' then the rejected ones', as ``run_pairs`` scores them). Small enough to
-    commit, so that analyses across RMs (agreement on the same pairs, what a spread tracks) outlive the models."""
+    """One record per pair: its keys, the token lengths of its prompt (as cut) and of its two responses, and the RM's
+    reading of each side (``records``: the chosen sequences' then the rejected ones', as ``run_pairs`` scores them).
+    Small enough to commit, so that analyses across RMs (agreement on the same pairs, what a spread tracks) outlive
+    the models."""
     n = len(items)
     return [
         {
             "prompt_hash": item["prompt_hash"],
             "pair": pair_key(item),
-            "chosen_length": len(item["chosen_ids"]),
-            "rejected_length": len(item["rejected_ids"]),
+            "prompt_length": item["prompt_length"],
+            "chosen_length": len(item["chosen_ids"]) - item["prompt_length"],
+            "rejected_length": len(item["rejected_ids"]) - item["prompt_length"],
             "chosen": records[i],
             "rejected": records[n + i],
         }
