@@ -24,6 +24,20 @@ def slots(lengths: list[list[int]]) -> int:
     return sum(len(batch) * max(batch) for batch in lengths)
 
 
+def padding(micro_batches: list[list[int]]) -> dict:
+    """Padding of micro-batches given as their sequences' real lengths (the B chosen responses, then the B rejected,
+    as the pair collator lays them out), and what one pair per micro-batch would leave."""
+    real = sum(map(sum, micro_batches))
+    per_pair = [[b[j], b[len(b) // 2 + j]] for b in micro_batches for j in range(len(b) // 2)]
+    return {
+        "micro_batches": len(micro_batches),
+        "real_tokens": real,
+        "token_slots": slots(micro_batches),
+        "padded_share": 1 - real / slots(micro_batches),
+        "padded_share_one_pair_per_batch": 1 - real / slots(per_pair),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     for key in ("tokenizer", "data"):
@@ -47,16 +61,7 @@ def main() -> None:
             if i == batches:
                 break
             micro_batches.append(batch["attention_mask"].sum(-1).tolist())
-        real = sum(map(sum, micro_batches))
-        half = len(micro_batches[0]) // 2
-        per_pair = [[b[j], b[half + j]] for b in micro_batches for j in range(half)]  # one pair per micro-batch
-        result[role] = {
-            "micro_batches": len(micro_batches),
-            "real_tokens": real,
-            "token_slots": slots(micro_batches),
-            "padded_share": 1 - real / slots(micro_batches),
-            "padded_share_one_pair_per_batch": 1 - real / slots(per_pair),
-        }
+        result[role] = padding(micro_batches)
     result["environment"] = environment()
     write(args.out, result)
 

@@ -104,3 +104,12 @@ def test_policy_memory_table_gives_checkpointing_cost_against_the_same_rollouts(
     assert rows[5] == "| 16 | no | killed (exit -9) | | |"
     assert rows[-1].startswith("Made-up CPU (family 1, model 2), 2 threads")
     assert rows[-1].endswith("`python bench/bench_policy_memory.py --rollouts 8 16 --out m.json`")
+
+
+def test_rm_padding_by_hand(bench):
+    """One micro-batch of two pairs, chosen lengths (10, 12), rejected (4, 12): 38 real tokens in 4 x 12 slots; one
+    pair per micro-batch: 2 x 10 + 2 x 12 = 44 slots."""
+    result = bench("rm_padding").padding([[10, 12, 4, 12]])
+    assert (result["real_tokens"], result["token_slots"]) == (38, 48)
+    assert result["padded_share"] == pytest.approx(10 / 48)
+    assert result["padded_share_one_pair_per_batch"] == pytest.approx(6 / 44)
