@@ -112,10 +112,6 @@ generate_test() {
 judge_test() {
   local name=$1 rm=$2 scores=$EVAL/$1/scores_$2.jsonl kept
   kept=$(kept_scores_file "$name" "$rm")
-  if [[ -n $kept && -f $scores ]] && ! cmp -s <(gunzip -c "$kept") "$scores"; then
-    echo "$scores differs from the kept one ($kept): two judgements under one name; stopping" >&2
-    return 1
-  fi
   if [[ ! -f $scores && -n $kept && -n $(kept_file "$name") ]]; then
     gunzip -c "$kept" > "$scores.partial" && mv "$scores.partial" "$scores"
     return 0
@@ -125,7 +121,12 @@ judge_test() {
     python evaluate.py judge --rm "$ART/$rm/export" --generations "$EVAL/$name/generations.jsonl" \
       --precision "$STUDY_PRECISION" --out "$scores"
   fi
-  [[ -n $kept ]] || gzip -nc "$scores" > "${R:?}/scores_${name}_$rm.jsonl.gz"
+  if [[ -z $kept ]]; then
+    gzip -nc "$scores" > "${R:?}/scores_${name}_$rm.jsonl.gz"
+  elif ! cmp -s <(gunzip -c "$kept") "$scores"; then
+    echo "$scores differs from the kept one ($kept): two judgements under one name; stopping" >&2
+    return 1
+  fi
 }
 kept_scores_file() {  # kept_scores_file NAME RM: the kept scores of NAME's test responses by RM, or nothing
   local file
