@@ -293,6 +293,9 @@ def test_level1_summary_holds_the_issue_fields(tmp_path):
                                                      "rm_a": judged(1.2, [0.8, 1.6])}}}}  # fmt: skip
     policies = {"l1_seed0": (0, REINFORCE), "l1_seed1": (1, REINFORCE)}
     art, res, splits = write_study(tmp_path, ["rm_a", "rm_b"], policies, compare)
+    (res / "rm_b_probe.json").write_text(
+        json.dumps({"probe_beats_answer": 0.1, "probe_beats_answer_ci95": [0.05, 0.15]})
+    )
     write_scalars(res / "training_scalars.csv", {"l1_seed0": {"train/reward": [0.0] * 150}})
     (art / "l1_seed1" / "cpus.log").write_text("2026-12-02T06:00:00Z start AMD EPYC\n"
                                                "2026-12-02T09:00:00Z resume Intel(R) Xeon(R) Processor\n")  # fmt: skip
@@ -317,6 +320,8 @@ def test_level1_summary_holds_the_issue_fields(tmp_path):
     assert result["judge_change"]["surviving_share"] == pytest.approx(0.25)  # 0.15 of 0.6 SFT std survive
     tables = summary.markdown(result)
     assert "| A | 2,000 | 0.700 [0.600, 0.800] (n=500) | 0.800 [0.700, 0.900] |" in tables
+    (row_a,), (row_b,) = ([r for r in tables.splitlines() if r.startswith(f"| {rm} | 2,000 |")] for rm in "AB")
+    assert row_a.endswith("| 0.100 |") and row_b.endswith("| 0.100 [0.050, 0.150] |")  # the probe's interval, if any
     row = "| B | human | -0.100 [-0.150, -0.050] | 0.900 [0.850, 0.950] | 0.750 [0.700, 0.800] (n=400) | n/a (n=0) |"
     assert row in tables.splitlines()
     assert result["rm"]["A"]["length_controls"]["test"]["accuracy_chosen_longer"]["n"] == 400

@@ -149,6 +149,7 @@ def rm_entry(results: str, artifacts: str, name: str, probe_needed: bool = True,
         "length_baseline": {"test": test["length_baseline"], "human": human["length_baseline"]},
         "length_controls": {"test": test["length_controls"], "human": human["length_controls"]},
         "probe_beats_sft_answer": load(probe)["probe_beats_answer"] if probe_needed or os.path.exists(probe) else None,
+        "probe_beats_sft_answer_ci95": load(probe).get("probe_beats_answer_ci95") if os.path.exists(probe) else None,
         "weights_sha256": weights_sha256(artifacts, f"{name}/export/model.safetensors", manifest),
         "compute_hours": compute_hours(log_dir(artifacts, name), paused=paused_spans(artifacts, name)),
         "cpus": cpus(artifacts, name),
@@ -391,11 +392,14 @@ def rm_markdown(rms: dict) -> list[str]:
     ]
     for name, rm in rms.items():
         test, human, baseline = rm["val_accuracy"], rm["human_accuracy"], rm["length_baseline"]
-        probe = rm["probe_beats_sft_answer"]
+        probe, probe_ci = rm["probe_beats_sft_answer"], rm.get("probe_beats_sft_answer_ci95")
+        probe_cell = "not yet run" if probe is None else f"{probe:.3f}"
+        if probe_ci:  # probe files since 2026-12-07
+            probe_cell += f" [{probe_ci[0]:.3f}, {probe_ci[1]:.3f}]"
         lines.append(
             f"| {name} | {rm['pairs_trained']:,} | {interval(test)} (n={test['n']}) | {interval(baseline['test'])} "
             f"| {interval(human)} (n={human['n']}) | {interval(baseline['human'])} "
-            f"| {'not yet run' if probe is None else f'{probe:.3f}'} |"
+            f"| {probe_cell} |"
         )
     return [*lines, "", *length_controls_markdown(rms), *distribution_markdown(rms)]
 
