@@ -398,7 +398,7 @@ def test_rm_agreement_on_the_same_pairs_by_hand(tmp_path):
     assert "| A / B | held-out | 4 | 0.750 [" in summary.markdown(result)
     assert summary.level1_rms(str(res), str(art), None, str(splits), rms=("A",))["rm_agreement"] == {}  # one RM
     write_pair_scores(res / "rm_b_human_pair_scores.jsonl.gz", [2, -1, -2], ["x", "x", "y"])
-    with pytest.raises(ValueError, match="different human pairs"):
+    with pytest.raises(ValueError, match="rm_a, rm_b are of different pairs"):
         summary.level1_rms(str(res), str(art), None, str(splits))
 
 

@@ -23,7 +23,7 @@ from collections import defaultdict
 
 import torch
 
-from rlhf.evaluate import read_jsonl
+from rlhf.evaluate import pair_margins, pair_scores_file, read_jsonl, read_pair_scores
 from rlhf.losses import log_preference_probability
 from rlhf.stats import cluster_bootstrap_statistic_ci, expected_calibration_error, spearman
 
@@ -131,30 +131,24 @@ def analyse(eval_dir: str, sft: str, policy_runs: list[str], dist: str, probe: s
     return result
 
 
-def analyse_pairs(scores: dict[str, dict[str, dict]], dist: str) -> dict:
+def analyse_pairs(keys: list[str], scores: dict[str, dict[str, dict]], dist: str) -> dict:
     """(a) and (b) on labelled pairs, from each judge's scores of them (``evaluate.py pairs --scores-out``: RM_A's,
     RM_B's and the distributional RM's, by pair), and two questions the labels allow: is p wider on the pairs that
     RM_A and RM_B order differently, and on those the distributional RM itself orders against the label? Needs no
     policy: an RM-stage answer, beside the test generations' one. Rows of (a), (b): responses, scores standardised
     over the set's responses; the pairs' spread: the mean of their two responses'."""
-    keys = sorted(scores[dist])
-    if any(s.keys() != scores[dist].keys() for s in scores.values()):
-        raise ValueError("the judges' pair scores are of different pairs")
     sides = [(k, side) for k in keys for side in ("chosen", "rejected")]
 
     def column(judge: str, field: str) -> torch.Tensor:
         return torch.tensor([scores[judge][k][side][field] for k, side in sides], dtype=torch.float64)
-
-    def margin(judge: str) -> torch.Tensor:
-        return torch.tensor([scores[judge][k]["chosen"]["score"] - scores[judge][k]["rejected"]["score"] for k in keys])
 
     z = {j: (column(j, "score") - column(j, "score").mean()) / column(j, "score").std() for j in SCALAR_JUDGES}
     spread = column(dist, "score_std")
     length = torch.tensor([float(scores[dist][k][f"{side}_length"]) for k, side in sides])
     clusters = [scores[dist][k]["prompt_hash"] for k, _ in sides]
     pair_spread, pair_clusters = spread.view(-1, 2).mean(-1), clusters[::2]
-    disagree = (margin("rm_a").sign() != margin("rm_b").sign()).double()
-    wrong = (margin(dist) < 0).double()
+    disagree = (pair_margins(scores["rm_a"], keys).sign() != pair_margins(scores["rm_b"], keys).sign()).double()
+    wrong = (pair_margins(scores[dist], keys) < 0).double()
     return {
         "pairs": len(keys),
         "a_spread_vs_judge_disagreement": with_ci(spearman, [spread, (z["rm_a"] - z["rm_b"]).abs()], clusters),
@@ -164,12 +158,6 @@ def analyse_pairs(scores: dict[str, dict[str, dict]], dist: str) -> dict:
         "dist_wrong_share": wrong.mean().item(),
         "spread_where_dist_wrong_minus_right": with_ci(mean_difference, [pair_spread, wrong], pair_clusters),
     }
-
-
-def pair_scores(results: dict[str, str], kind: str) -> dict[str, dict[str, dict]]:
-    """Each judge's scores of the ``kind`` pairs by pair key, from its results directory."""
-    paths = {j: os.path.join(d, f"{j}_{kind}_pair_scores.jsonl.gz") for j, d in results.items()}
-    return {j: {r["pair"]: r for r in read_jsonl(path)} for j, path in paths.items()}
 
 
 def main() -> None:
@@ -188,7 +176,12 @@ def main() -> None:
     result = analyse(args.eval, args.sft, args.policy_runs.split(","), args.dist, args.probe) if args.eval else {}
     if args.pairs:
         judges = {"rm_a": args.pairs[0], "rm_b": args.pairs[0], args.dist: args.pairs[1]}
-        result["pairs"] = {kind: analyse_pairs(pair_scores(judges, kind), args.dist) for kind in ("test", "human")}
+        result["pairs"] = {
+            kind: analyse_pairs(
+                *read_pair_scores({j: pair_scores_file(d, j, kind) for j, d in judges.items()}), args.dist
+            )
+            for kind in ("test", "human")
+        }
     with open(args.out, "w") as f:
         json.dump(result, f, indent=2)
     print(json.dumps(result, indent=2))

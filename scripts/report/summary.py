@@ -34,7 +34,7 @@ import yaml
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 from rlhf.compare import secondary_markdown
-from rlhf.evaluate import read_jsonl
+from rlhf.evaluate import pair_margins, pair_scores_file, read_pair_scores
 from rlhf.paths import write_result
 from rlhf.stats import cluster_bootstrap_ci, spearman
 
@@ -160,12 +160,6 @@ def rm_entry(results: str, artifacts: str, name: str, probe_needed: bool = True,
     return entry
 
 
-def pair_scores(results: str, run: str, kind: str) -> dict | None:
-    """An RM's scores of each pair (``evaluate.py pairs --scores-out``) by pair key, or None if not kept."""
-    path = os.path.join(results, f"{run}_{kind}_pair_scores.jsonl.gz")
-    return {r["pair"]: r for r in read_jsonl(path)} if os.path.exists(path) else None
-
-
 def rm_agreement(results: str, runs: dict[str, str]) -> dict:
     """How far two RMs' verdicts on the same pairs are one verdict, for every two of ``runs`` (summary key: run name)
     whose pair scores were kept: the share of pairs where both pick the same response, where both are right and
@@ -174,17 +168,12 @@ def rm_agreement(results: str, runs: dict[str, str]) -> dict:
     agreement = {}
     for (a, run_a), (b, run_b) in itertools.combinations(runs.items(), 2):
         for kind in ("test", "human"):
-            scores_a, scores_b = pair_scores(results, run_a, kind), pair_scores(results, run_b, kind)
-            if scores_a is None or scores_b is None:
+            files = {run: pair_scores_file(results, run, kind) for run in (run_a, run_b)}
+            if not all(os.path.exists(f) for f in files.values()):
                 continue
-            if scores_a.keys() != scores_b.keys():
-                raise ValueError(f"{run_a} and {run_b} were judged on different {kind} pairs")
-            keys = sorted(scores_a)
-            margin_a, margin_b = (
-                torch.tensor([s[k]["chosen"]["score"] - s[k]["rejected"]["score"] for k in keys], dtype=torch.float64)
-                for s in (scores_a, scores_b)
-            )
-            clusters = [scores_a[k]["prompt_hash"] for k in keys]
+            keys, scores = read_pair_scores(files)
+            margin_a, margin_b = pair_margins(scores[run_a], keys), pair_margins(scores[run_b], keys)
+            clusters = [scores[run_a][k]["prompt_hash"] for k in keys]
             shares = {
                 "same_choice": margin_a.sign() == margin_b.sign(),
                 "both_right": (margin_a > 0) & (margin_b > 0),

@@ -40,9 +40,13 @@ judge_pairs() {  # judge_pairs RM: as the Level-1 RMs, plus calibration, spread,
     --out $R/${rm}_human_pairs.json --scores-out $R/${rm}_human_pair_scores.jsonl.gz
 }
 
-spread_on_pairs() {  # what the spread means on the labelled pairs (REPORT.md §3.2), where RM_A's and RM_B's pair
-  local file  # scores are kept too (Level 1's rm_eval): an RM-stage answer that needs no policy
-  for file in rm_{a,b}_{test,human}_pair_scores.jsonl.gz; do [[ -f $LEVEL1/$file ]] || return 0; done
+level1_pair_scores_kept() {  # RM_A's and RM_B's pair scores, kept by Level 1's judgement of them
+  local file
+  for file in rm_{a,b}_{test,human}_pair_scores.jsonl.gz; do [[ -f $LEVEL1/$file ]] || return 1; done
+}
+
+spread_on_pairs() {  # what the spread means on the labelled pairs (REPORT.md §3.2): an RM-stage answer, no policy
+  level1_pair_scores_kept || return 0
   [[ -f $R/spread_pairs.json ]] || python scripts/report/spread_analysis.py --dist dist_a --pairs $LEVEL1 $R \
     --out $R/spread_pairs.json
 }
@@ -98,7 +102,7 @@ test_eval() {  # every policy and SFT under RM_A, RM_B and the distributional RM
 
 analysis() {  # what the spread means (REPORT.md §3.2), on the test generations (and on the pairs, as they were kept)
   local pairs=()
-  [[ -f $LEVEL1/rm_b_human_pair_scores.jsonl.gz ]] && pairs=(--pairs $LEVEL1 $R)
+  if level1_pair_scores_kept; then pairs=(--pairs $LEVEL1 $R); fi
   python scripts/report/spread_analysis.py --eval "$EVAL" --policy-runs l1_seed0,l1_seed1,l1_seed2 --dist dist_a \
     --probe $R/dist_a_probe.json "${pairs[@]}" --out $R/spread.json
 }

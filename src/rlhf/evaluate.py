@@ -363,6 +363,28 @@ def pair_score_records(items: list[dict], records: list[dict]) -> list[dict]:
     ]
 
 
+def pair_scores_file(results: str, run: str, kind: str) -> str:
+    """Where the study drivers keep an RM's pair scores (``pairs --scores-out``) of the ``test`` or ``human`` pairs."""
+    return str(Path(results) / f"{run}_{kind}_pair_scores.jsonl.gz")
+
+
+def read_pair_scores(named_files: dict[str, str]) -> tuple[list[str], dict[str, dict[str, dict]]]:
+    """Several RMs' pair scores of the same pairs: the pair keys in a fixed order, and each RM's records by key (a
+    pair present twice, the same two sequences with the same scores, counts once). Different pairs are an error."""
+    scores = {name: {r["pair"]: r for r in read_jsonl(path)} for name, path in named_files.items()}
+    keys = sorted(next(iter(scores.values())))
+    if any(s.keys() != set(keys) for s in scores.values()):
+        raise ValueError(f"the pair scores of {', '.join(named_files)} are of different pairs")
+    return keys, scores
+
+
+def pair_margins(scores: dict[str, dict], keys: list[str]) -> torch.Tensor:
+    """An RM's chosen - rejected score of each pair in ``keys`` (float64)."""
+    return torch.tensor(
+        [scores[k]["chosen"]["score"] - scores[k]["rejected"]["score"] for k in keys], dtype=torch.float64
+    )
+
+
 def distribution_report(
     chosen: torch.Tensor, rejected: torch.Tensor, chosen_ratings: torch.Tensor, rejected_ratings: torch.Tensor,
     rating_range: Optional[list[float]] = None, prior_ratings: Optional[torch.Tensor] = None,
