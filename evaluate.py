@@ -34,6 +34,11 @@ def precision_arg(p) -> None:
     p.add_argument("--device", choices=["cpu", "cuda"], default="cpu", help="where the models run")
 
 
+def progress_arg(p) -> None:
+    p.add_argument("--progress", help="where the batches scored so far are kept, so that a cut-off run resumes "
+                   "(default: OUT.partial.pt; removed when the output is written)")  # fmt: skip
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = top.add_subparsers(dest="stage", required=True)
@@ -64,6 +69,7 @@ def parser() -> argparse.ArgumentParser:
         p.add_argument("--batch-size", type=int, default=16)
         precision_arg(p)
         p.add_argument("--out", required=True)
+        progress_arg(p)
         p.set_defaults(func=func)
 
     p = sub.add_parser("pairs", help="agreement with a pair file's labels")
@@ -82,6 +88,7 @@ def parser() -> argparse.ArgumentParser:
     precision_arg(p)
     p.add_argument("--out", required=True)
     p.add_argument("--scores-out", help="also each pair's scores, one JSON line per pair (.jsonl or .jsonl.gz)")
+    progress_arg(p)
     p.set_defaults(func=run_pairs)
 
     p = sub.add_parser("compare", help="policies x judges x seeds against SFT")

@@ -4,6 +4,7 @@ import json
 import math
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import torch
@@ -195,6 +196,70 @@ def test_pairs_and_probe(study, tiny_model, scalar_rm, distribution_rm, tmp_path
     assert gap["mean"] == pytest.approx(report["spread_probe_mean"] - report["spread_answer_mean"], abs=1e-5)
     assert gap["ci95"][0] <= gap["mean"] <= gap["ci95"][1]
     assert report["precision"] == "bf16-mixed"
+
+
+class CutAfter:
+    """reward_logits that stops the run (as a session's end does) after ``calls`` batches; counts the batches."""
+
+    def __init__(self, real, calls=None):
+        self.real, self.calls, self.batches = real, calls, 0
+
+    def __call__(self, *args):
+        if self.calls is not None and self.batches == self.calls:
+            raise KeyboardInterrupt("cut off")
+        self.batches += 1
+        return self.real(*args)
+
+
+def test_cut_off_scoring_resumes_after_its_last_batch_bit_for_bit(scalar_rm, distribution_rm, monkeypatch, tmp_path):
+    import rlhf.evaluate as stages
+    from rlhf.models import load_reward_model, load_tokenizer
+
+    tokenizer = load_tokenizer(scalar_rm)
+    rm = load_reward_model(scalar_rm, tokenizer.pad_token_id).eval()
+    sequences, pad, fp32 = [list(range(5, 5 + n)) for n in (9, 3, 7, 4, 12, 5, 8)], tokenizer.pad_token_id, "32"
+    whole = stages.rm_outputs(rm, sequences, pad, 2, stages._autocast(fp32))  # 4 batches, uninterrupted
+
+    def progress(model=rm, seqs=sequences, batch_size=2, context=fp32):
+        return stages.ScoringProgress(tmp_path / "p.pt", model, seqs, batch_size, context)
+
+    cut = CutAfter(stages.reward_logits, calls=2)
+    monkeypatch.setattr(stages, "reward_logits", cut)
+    with pytest.raises(KeyboardInterrupt):
+        stages.rm_outputs(rm, sequences, pad, 2, stages._autocast(fp32), progress())
+    assert len(progress().load()) == 2 and not (tmp_path / "p.pt.tmp").exists()
+    resumed = CutAfter(cut.real)
+    monkeypatch.setattr(stages, "reward_logits", resumed)
+    assert torch.equal(stages.rm_outputs(rm, sequences, pad, 2, stages._autocast(fp32), progress()), whole)
+    assert resumed.batches == 2  # only the batches the cut-off run had not done
+    # another RM, other sequences, another batch size or precision: the kept batches are not theirs
+    other_rm = load_reward_model(distribution_rm, tokenizer.pad_token_id)
+    assert all(progress(**change).load() == [] for change in (
+        {"model": other_rm}, {"seqs": sequences[:-1]}, {"batch_size": 3}, {"context": "bf16-mixed"}))  # fmt: skip
+    progress().finish()
+    assert not (tmp_path / "p.pt").exists()
+
+
+def test_a_cut_off_stage_writes_what_an_uninterrupted_one_writes(study, scalar_rm, monkeypatch, tmp_path):
+    import rlhf.evaluate as stages
+
+    def pairs(out, *extra):
+        main(["pairs", "--rm", scalar_rm, "--pairs", study["data"], "--splits", study["splits"], "--roles", "test",
+              "--batch-size", "4", "--out", str(out), "--scores-out", f"{out}.scores.jsonl", *extra])  # fmt: skip
+        return out.read_text(), Path(f"{out}.scores.jsonl").read_text()
+
+    whole = pairs(tmp_path / "whole.json")
+    kept = tmp_path / "elsewhere/progress.pt"
+    real = stages.reward_logits
+    monkeypatch.setattr(stages, "reward_logits", CutAfter(real, calls=3))
+    with pytest.raises(KeyboardInterrupt):
+        pairs(tmp_path / "cut.json", "--progress", str(kept))
+    assert kept.exists() and not (tmp_path / "cut.json").exists()
+    resumed = CutAfter(real)
+    monkeypatch.setattr(stages, "reward_logits", resumed)
+    assert pairs(tmp_path / "cut.json", "--progress", str(kept)) == whole
+    assert resumed.batches == 8 - 3 and not kept.exists()  # 32 responses in batches of 4
+    assert not list(tmp_path.glob("*.partial.pt*"))  # the default progress files went with their runs
 
 
 def test_length_controls_by_hand():

@@ -191,7 +191,8 @@ def test_a_pairs_report_is_kept_only_in_its_current_form(tmp_path):
     calls = run_driver(tmp_path, "level1.sh", "rm_a_eval", existing=("rm_a/export",), results=results)
     (pairs,) = [c for c in calls if c.startswith("evaluate.py pairs")]
     assert "human_pairs.jsonl.gz" in pairs and "/rm_a_human_pairs.json " in pairs  # the older one, made again,
-    assert pairs.endswith("/rm_a_human_pair_scores.jsonl.gz")  # with each pair's scores kept beside it
+    assert "/rm_a_human_pair_scores.jsonl.gz " in pairs  # with each pair's scores kept beside it
+    assert pairs.endswith("/art/progress/rm_a_human_pairs.pt")  # batches done kept with the artifacts: it resumes
 
 
 def test_a_kept_policy_is_restored_not_trained_again_when_the_artifacts_are_lost(tmp_path):

@@ -17,6 +17,7 @@ DATA=${DATA:-../shared/data/prefmix_pairs.jsonl.gz}
 TCMALLOC=/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4
 if [[ -f $TCMALLOC && ${LD_PRELOAD:-} != *tcmalloc* ]]; then export LD_PRELOAD=$TCMALLOC${LD_PRELOAD:+:$LD_PRELOAD}; fi
 EVAL=$ART/eval                # test generations and their scores, one directory per policy
+PROGRESS=$ART/progress        # the batches a cut-off RM judgement had scored (evaluate.py --progress): it resumes
 LEVEL1=results/level1         # the dev choices the later stages read
 PROMPTS=(--data "$DATA" --splits splits/prefmix.json --tokenizer "$TOKENIZER" --max-prompt-length 384)
 STUDY_PRECISION=${STUDY_PRECISION:-bf16-mixed}  # cli.py's --trainer.precision and evaluate.py's --precision

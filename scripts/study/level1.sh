@@ -84,17 +84,19 @@ judge_rm() {  # judge_rm RM: one RM on the held-out substitute pairs and the hum
   pin_sha256 "$ART/$rm/export"
   judged $R/${rm}_test_pairs.json || python evaluate.py pairs --rm "$ART/$rm/export" --pairs "$DATA" \
     --splits splits/prefmix.json --roles test --max-prompts 80 --max-length 1024 --precision "$STUDY_PRECISION" \
-    --out $R/${rm}_test_pairs.json --scores-out $R/${rm}_test_pair_scores.jsonl.gz
+    --out $R/${rm}_test_pairs.json --scores-out $R/${rm}_test_pair_scores.jsonl.gz \
+    --progress $PROGRESS/${rm}_test_pairs.pt
   judged $R/${rm}_human_pairs.json || python evaluate.py pairs --rm "$ART/$rm/export" \
     --pairs ../shared/data/human_pairs.jsonl.gz --max-length 3072 --precision "$STUDY_PRECISION" \
-    --out $R/${rm}_human_pairs.json --scores-out $R/${rm}_human_pair_scores.jsonl.gz
+    --out $R/${rm}_human_pairs.json --scores-out $R/${rm}_human_pair_scores.jsonl.gz \
+    --progress $PROGRESS/${rm}_human_pairs.pt
 }
 
 probe_rm() {  # probe_rm RM: the garbage answer against SFT's greedy answers on the test prompts (an RM endpoint)
   pin_sha256 "$ART/$1/export"
   [[ -f $R/$1_probe.json ]] || python evaluate.py probe --rm "$ART/$1/export" \
     --generations "$EVAL/sft/generations.jsonl" --probe ../shared/data/probes/null_model_response.txt \
-    --precision "$STUDY_PRECISION" --out "$R/$1_probe.json"
+    --precision "$STUDY_PRECISION" --out "$R/$1_probe.json" --progress "$PROGRESS/$1_probe.pt"
 }
 
 sft_answers() {  # SFT's test answers, generated once and kept (results/level1/kept_sft.tar.gz): the probe's

@@ -34,10 +34,12 @@ judge_pairs() {  # judge_pairs RM: as the Level-1 RMs, plus calibration, spread,
   [[ -f $R/${rm}_test_pairs.json ]] || python evaluate.py pairs --rm "$ART/$rm/export" --pairs "$DATA" \
     --splits splits/prefmix.json --roles test --max-prompts 80 --max-length 1024 --rating-range 1 10 \
     --grade-prior-roles rm_a --precision "$STUDY_PRECISION" --out $R/${rm}_test_pairs.json \
-    --scores-out $R/${rm}_test_pair_scores.jsonl.gz
+    --scores-out $R/${rm}_test_pair_scores.jsonl.gz \
+    --progress $PROGRESS/${rm}_test_pairs.pt
   [[ -f $R/${rm}_human_pairs.json ]] || python evaluate.py pairs --rm "$ART/$rm/export" \
     --pairs ../shared/data/human_pairs.jsonl.gz --max-length 3072 --precision "$STUDY_PRECISION" \
-    --out $R/${rm}_human_pairs.json --scores-out $R/${rm}_human_pair_scores.jsonl.gz
+    --out $R/${rm}_human_pairs.json --scores-out $R/${rm}_human_pair_scores.jsonl.gz \
+    --progress $PROGRESS/${rm}_human_pairs.pt
 }
 
 level1_pair_scores_kept() {  # RM_A's and RM_B's pair scores, kept by Level 1's judgement of them
@@ -76,7 +78,7 @@ rm_eval() {  # the probe against SFT's test responses (the pairs were judged in 
     pin_sha256 "$ART/$rm/export"
     [[ -f $R/${rm}_probe.json ]] || python evaluate.py probe --rm "$ART/$rm/export" \
       --generations "$EVAL/sft/generations.jsonl" --probe ../shared/data/probes/null_model_response.txt \
-      --precision "$STUDY_PRECISION" --out $R/${rm}_probe.json
+      --precision "$STUDY_PRECISION" --out $R/${rm}_probe.json --progress $PROGRESS/${rm}_probe.pt
   done
   rm_table dist dist_pairwise_only  # now with the probe's column
 }

@@ -6,8 +6,10 @@
     python evaluate.py probe --rm RM_DIR --generations SFT/generations.jsonl --probe TEXT --out probe.json
     python evaluate.py compare --sft DIR --policy NAME=DIR[,DIR...] --judges rm_b rm_a length --out table.json
 
-A policy is generated once and judged by any number of reward models later. ``generate`` resumes: prompts
-already in its output are skipped. The comparison statistics are in ``rlhf.stats``; their meaning in REPORT.md.
+A policy is generated once and judged by any number of reward models later. Every stage resumes when cut off:
+``generate`` skips the prompts already in its output, and ``judge``, ``pairs`` and ``probe`` the batches already
+scored (kept in ``--progress``, bit for bit what an uninterrupted run computes).
+The comparison statistics are in ``rlhf.stats``; their meaning in REPORT.md.
 """
 
 from __future__ import annotations
@@ -197,24 +199,83 @@ def on_device(model, device: str):
 # ------------------------------------------------------------------------------------------------ judge
 
 
+class ScoringProgress:
+    """The batches a long scoring run (an RM over a thousand pairs: an hour at float32 on two cores) has done, kept
+    in ``path`` after each batch so that a run cut off by a session's end goes on from there. The file holds a key
+    of everything that decides the outputs (the RM's weights, the sequences, the batch size, ``context``: precision
+    and device); a file with another key is not read. Same batches, same order: the outputs of a resumed run equal
+    an uninterrupted run's bit for bit."""
+
+    def __init__(self, path, rm, sequences: list[list[int]], batch_size: int, context: str):
+        digest = hashlib.sha256(json.dumps([sequences, batch_size, context]).encode())
+        for name, tensor in rm.state_dict().items():
+            digest.update(name.encode())
+            digest.update(tensor.detach().cpu().contiguous().reshape(-1).view(torch.uint8).numpy())
+        self.path, self.key = Path(path), digest.hexdigest()
+
+    def load(self) -> list[torch.Tensor]:
+        if not self.path.exists():
+            return []
+        saved = torch.load(self.path, weights_only=True)
+        if saved["key"] != self.key:
+            print(f"{self.path}: another run's batches (other RM, inputs or settings), not used")
+            return []
+        print(f"{self.path}: resuming after {len(saved['batches'])} batches")
+        return saved["batches"]
+
+    def save(self, batches: list[torch.Tensor]) -> None:
+        tmp = self.path.with_name(self.path.name + ".tmp")
+        torch.save({"key": self.key, "batches": batches}, tmp)
+        tmp.replace(self.path)  # never a half-written file, whenever the run is cut off
+
+    def finish(self) -> None:
+        self.path.unlink(missing_ok=True)
+
+
+def stage_progress(args, rm, sequences: list[list[int]]) -> ScoringProgress:
+    """A scoring stage's progress file (``--progress``, by default beside ``--out``), removed once the output is
+    written."""
+    context = json.dumps({"precision": args.precision, "device": args.device})
+    path = args.progress or f"{args.out}.partial.pt"
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    return ScoringProgress(path, rm, sequences, args.batch_size, context)
+
+
 @torch.inference_mode()
-def rm_outputs(rm, sequences: list[list[int]], pad_id: int, batch_size: int, autocast=None) -> torch.Tensor:
-    """The RM head's output for each sequence, in input order: ``[N]`` scores or ``[N, 10]`` logits of p(s)."""
+def rm_outputs(
+    rm,
+    sequences: list[list[int]],
+    pad_id: int,
+    batch_size: int,
+    autocast=None,
+    progress: Optional[ScoringProgress] = None,
+) -> torch.Tensor:
+    """The RM head's output for each sequence, in input order: ``[N]`` scores or ``[N, 10]`` logits of p(s).
+    With ``progress``, the batches done are kept as they are done and a cut-off run resumes after them."""
     order = sorted(range(len(sequences)), key=lambda i: len(sequences[i]))
     collate = PromptCollator(pad_id)  # right or left padding both work: the RM reads the last real token
     device = next(rm.parameters()).device
-    chunks = []
+    chunks = progress.load() if progress else []
     with (autocast or _autocast())():
-        for start in range(0, len(order), batch_size):
+        for start in range(len(chunks) * batch_size, len(order), batch_size):
             batch = collate([{"prompt_ids": sequences[i], "index": i} for i in order[start : start + batch_size]])
             chunks.append(reward_logits(rm, batch["input_ids"].to(device), batch["attention_mask"].to(device)).cpu())
+            if progress:
+                progress.save(chunks)
     outputs = torch.cat(chunks)
     return outputs[torch.argsort(torch.tensor(order))]
 
 
-def score_sequences(rm, sequences: list[list[int]], pad_id: int, batch_size: int, autocast=None) -> list[dict]:
+def score_sequences(
+    rm,
+    sequences: list[list[int]],
+    pad_id: int,
+    batch_size: int,
+    autocast=None,
+    progress: Optional[ScoringProgress] = None,
+) -> list[dict]:
     """The RM's reading of each sequence (``score_records``)."""
-    return score_records(rm_outputs(rm, sequences, pad_id, batch_size, autocast))
+    return score_records(rm_outputs(rm, sequences, pad_id, batch_size, autocast, progress))
 
 
 def score_records(outputs: torch.Tensor) -> list[dict]:
@@ -240,8 +301,9 @@ def run_judge(args) -> None:
         ]:
             sequences.append(prompts[r["prompt_hash"]] + response["ids"])
             keys.append((r["prompt_hash"], name))
+    progress = stage_progress(args, rm, sequences)
     scores = score_sequences(
-        rm, sequences, tokenizer.pad_token_id, args.batch_size, _autocast(args.precision, args.device)
+        rm, sequences, tokenizer.pad_token_id, args.batch_size, _autocast(args.precision, args.device), progress
     )
     by_prompt: dict[str, dict] = {}
     for (h, name), s in zip(keys, scores):
@@ -249,6 +311,7 @@ def run_judge(args) -> None:
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     with open(args.out, "w") as f:
         f.writelines(json.dumps(v) + "\n" for v in by_prompt.values())
+    progress.finish()
     print(f"{len(sequences)} responses judged by {args.rm} -> {args.out}")
 
 
@@ -301,7 +364,9 @@ def run_pairs(args) -> None:
         kept = set(sorted({i["prompt_hash"] for i in items})[: args.max_prompts])
         items = [i for i in items if i["prompt_hash"] in kept]
     sequences = [i["chosen_ids"] for i in items] + [i["rejected_ids"] for i in items]
-    outputs = rm_outputs(rm, sequences, tokenizer.pad_token_id, args.batch_size, _autocast(args.precision, args.device))
+    progress = stage_progress(args, rm, sequences)
+    autocast = _autocast(args.precision, args.device)
+    outputs = rm_outputs(rm, sequences, tokenizer.pad_token_id, args.batch_size, autocast, progress)
     n = len(items)
     scores = read_rewards(outputs, "mean")["score"]
     chosen, rejected = scores[:n], scores[n:]
@@ -334,6 +399,7 @@ def run_pairs(args) -> None:
     Path(args.out).write_text(json.dumps(report, indent=1))
     if args.scores_out:
         write_jsonl(args.scores_out, pair_score_records(items, score_records(outputs)))
+    progress.finish()
     print(json.dumps({k: report[k] for k in ("n_pairs", "pairs_dropped_for_length", "accuracy", "length_baseline")}))
 
 
@@ -451,8 +517,9 @@ def run_probe(args) -> None:
     probe = probe + [tokenizer.eos_token_id]
     sft = [prompts[r["prompt_hash"]] + r["greedy"]["ids"] for r in records]
     garbage = [prompts[r["prompt_hash"]] + probe for r in records]
+    progress = stage_progress(args, rm, sft + garbage)
     scores = score_sequences(
-        rm, sft + garbage, tokenizer.pad_token_id, args.batch_size, _autocast(args.precision, args.device)
+        rm, sft + garbage, tokenizer.pad_token_id, args.batch_size, _autocast(args.precision, args.device), progress
     )
     n = len(records)
     s_sft = torch.tensor([s["score"] for s in scores[:n]])
@@ -478,4 +545,5 @@ def run_probe(args) -> None:
         {"prompt_hash": r["prompt_hash"], "answer": a, "probe": p} for r, a, p in zip(records, scores[:n], scores[n:])
     ]
     Path(args.out).write_text(json.dumps(report, indent=1))
+    progress.finish()
     print(json.dumps({k: v for k, v in report.items() if k != "per_prompt"}))
