@@ -266,16 +266,9 @@ def rm_outputs(
     return outputs[torch.argsort(torch.tensor(order))]
 
 
-def score_sequences(
-    rm,
-    sequences: list[list[int]],
-    pad_id: int,
-    batch_size: int,
-    autocast=None,
-    progress: Optional[ScoringProgress] = None,
-) -> list[dict]:
+def score_sequences(rm, sequences: list[list[int]], pad_id: int, batch_size: int, autocast=None) -> list[dict]:
     """The RM's reading of each sequence (``score_records``)."""
-    return score_records(rm_outputs(rm, sequences, pad_id, batch_size, autocast, progress))
+    return score_records(rm_outputs(rm, sequences, pad_id, batch_size, autocast))
 
 
 def score_records(outputs: torch.Tensor) -> list[dict]:
@@ -302,9 +295,8 @@ def run_judge(args) -> None:
             sequences.append(prompts[r["prompt_hash"]] + response["ids"])
             keys.append((r["prompt_hash"], name))
     progress = stage_progress(args, rm, sequences)
-    scores = score_sequences(
-        rm, sequences, tokenizer.pad_token_id, args.batch_size, _autocast(args.precision, args.device), progress
-    )
+    autocast = _autocast(args.precision, args.device)
+    scores = score_records(rm_outputs(rm, sequences, tokenizer.pad_token_id, args.batch_size, autocast, progress))
     by_prompt: dict[str, dict] = {}
     for (h, name), s in zip(keys, scores):
         by_prompt.setdefault(h, {"prompt_hash": h})[name] = s
@@ -518,9 +510,8 @@ def run_probe(args) -> None:
     sft = [prompts[r["prompt_hash"]] + r["greedy"]["ids"] for r in records]
     garbage = [prompts[r["prompt_hash"]] + probe for r in records]
     progress = stage_progress(args, rm, sft + garbage)
-    scores = score_sequences(
-        rm, sft + garbage, tokenizer.pad_token_id, args.batch_size, _autocast(args.precision, args.device), progress
-    )
+    autocast = _autocast(args.precision, args.device)
+    scores = score_records(rm_outputs(rm, sft + garbage, tokenizer.pad_token_id, args.batch_size, autocast, progress))
     n = len(records)
     s_sft = torch.tensor([s["score"] for s in scores[:n]])
     s_probe = torch.tensor([s["score"] for s in scores[n:]])
