@@ -200,8 +200,8 @@ def on_device(model, device: str):
 
 
 class ScoringProgress:
-    """The batches a long scoring run (an RM over a thousand pairs: an hour at float32 on two cores) has done, kept
-    in ``path`` after each batch so that a run cut off by a session's end goes on from there. The file holds a key
+    """The batches a long scoring run (an RM over the 1,043 human pairs at float32 on two cores) has done, kept in
+    ``path`` after each batch so that a run cut off by a session's end goes on from there. The file holds a key
     of everything that decides the outputs (the RM's weights, the sequences, the batch size, ``context``: precision
     and device); a file with another key is not read. Same batches, same order: the outputs of a resumed run equal
     an uninterrupted run's bit for bit."""
