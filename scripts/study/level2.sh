@@ -34,8 +34,7 @@ judge_pairs() {  # judge_pairs RM: as the Level-1 RMs, plus calibration, spread,
   [[ -f $R/${rm}_test_pairs.json ]] || python evaluate.py pairs --rm "$ART/$rm/export" --pairs "$DATA" \
     --splits splits/prefmix.json --roles test --max-prompts 80 --max-length 1024 --rating-range 1 10 \
     --grade-prior-roles rm_a --precision "$STUDY_PRECISION" --out $R/${rm}_test_pairs.json \
-    --scores-out $R/${rm}_test_pair_scores.jsonl.gz \
-    --progress $PROGRESS/${rm}_test_pairs.pt
+    --scores-out $R/${rm}_test_pair_scores.jsonl.gz --progress $PROGRESS/${rm}_test_pairs.pt
   [[ -f $R/${rm}_human_pairs.json ]] || python evaluate.py pairs --rm "$ART/$rm/export" \
     --pairs ../shared/data/human_pairs.jsonl.gz --max-length 3072 --precision "$STUDY_PRECISION" \
     --out $R/${rm}_human_pairs.json --scores-out $R/${rm}_human_pair_scores.jsonl.gz \
