@@ -14,6 +14,7 @@ from rlhf.evaluate import write_jsonl
 ablation = load_script("scripts/report/baseline_ablation.py")
 rm_curves = load_script("scripts/report/rm_curves.py")
 finish_rates = load_script("scripts/report/finish_rates.py")
+probe_by_length = load_script("scripts/report/probe_by_length.py")
 progress = load_script("scripts/report/training_progress.py")
 plot_curves = load_script("scripts/report/plot_curves.py")
 pairs_table = load_script("scripts/report/rm_pairs_table.py")
@@ -643,3 +644,27 @@ def test_finish_rates_by_hand_and_refused_past_the_runs_budget(tmp_path, monkeyp
     written = json.loads((tmp_path / "rates.json").read_text())["runs"]["sft"]
     assert written["budgets"]["384"]["sampled_finished"] == 0.75 and written["max_new_tokens"] == 384
     assert "out" not in written and "| sft (2) | 384 | 0.75 [" in (tmp_path / "rates.md").read_text()
+
+
+def test_probe_by_length_groups_sft_answers_by_hand():
+    def prompt(name: str, answer: float, probe: float) -> dict:
+        return {"prompt_hash": name, "answer": {"score": answer}, "probe": {"score": probe}}
+
+    greedy = {  # two short finished answers, one of 64 tokens (the next group's first), two cut at the budget
+        "a": {"length": 10, "finished": True},
+        "b": {"length": 63, "finished": True},
+        "c": {"length": 64, "finished": True},
+        "d": {"length": 256, "finished": False},
+        "e": {"length": 256, "finished": False},
+    }
+    scores = {"a": (0.0, 1.0), "b": (2.0, 1.0), "c": (0.0, 1.0), "d": (3.0, 1.0), "e": (1.0, 1.0)}  # e: a tie, no win
+    per_prompt = [prompt(name, answer, probe) for name, (answer, probe) in scores.items()]
+    out = probe_by_length.probe_by_length(per_prompt, greedy)
+    assert list(out) == ["finished, 0-63 tokens", "finished, 64-127 tokens", "unfinished"]
+    assert [g["prompts"] for g in out.values()] == [2, 1, 2]
+    assert [g["probe_beats_answer"] for g in out.values()] == [0.5, 1.0, 0.0]
+    assert out["finished, 0-63 tokens"]["mean_answer_length"] == 36.5
+    assert out["unfinished"]["probe_beats_answer_ci95"][1] > 0  # 0 of 2 is not a certain 0
+    assert probe_by_length.answer_group({"length": 300, "finished": True}) == "finished, 128+ tokens"
+    with pytest.raises(SystemExit, match="1 probe prompts have no SFT answer"):
+        probe_by_length.probe_by_length([*per_prompt, prompt("f", 0.0, 1.0)], greedy)

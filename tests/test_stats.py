@@ -119,3 +119,11 @@ def test_cluster_bootstrap_leaves_out_resamples_where_the_statistic_is_undefined
     # Where most resamples are undefined, there is no interval.
     always = lambda v: float("nan")  # noqa: E731
     assert all(map(math.isnan, st.cluster_bootstrap_statistic_ci(always, [values], list(range(40)))))
+
+
+def test_wilson_interval_by_hand():
+    # Wilson 95% for 0 of 10: [0, z^2/(n+z^2)] = [0, 0.2775]; for 5 of 10: 0.5 -/+ 0.3004 / 1.3841
+    assert st.wilson_ci(0, 10) == pytest.approx([0.0, 0.27753], abs=1e-5)
+    assert st.wilson_ci(10, 10) == pytest.approx([0.72247, 1.0], abs=1e-5)
+    assert st.wilson_ci(5, 10) == pytest.approx([0.23659, 0.76341], abs=1e-5)
+    assert all(math.isnan(x) for x in st.wilson_ci(0, 0))

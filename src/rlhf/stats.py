@@ -110,6 +110,17 @@ def holm(pvalues: dict[str, float]) -> dict[str, float]:
     return adjusted
 
 
+def wilson_ci(successes: int, n: int, z: float = 1.959964) -> list[float]:
+    """Wilson score interval of a share of independent trials: unlike the bootstrap it does not shrink to a point
+    when every trial has the same outcome (22 of 22 is not certainty)."""
+    if n < 1:
+        return [math.nan, math.nan]
+    p = successes / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return [max(0.0, centre - half), min(1.0, centre + half)]
+
+
 def win_rate(policy: Tensor, reference: Tensor, identical: Optional[Tensor] = None) -> Tensor:
     """Per-prompt outcome: 1 win, 0 loss, 1/2 tie; identical token ids are a tie whatever the scores say."""
     diff = policy.double() - reference.double()
