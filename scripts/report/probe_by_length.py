@@ -10,15 +10,19 @@ python scripts/report/probe_by_length.py --probe results/level1/rm_a_probe.json 
 """
 
 import argparse
-import hashlib
 import json
 import os
+import sys
 
 from transformers import AutoTokenizer
 
 from rlhf.evaluate import read_jsonl
 from rlhf.paths import write_result
 from rlhf.stats import wilson_ci
+
+sys.path.insert(0, os.path.dirname(__file__))
+from finish_rates import generation_settings  # noqa: E402  (what made the generations, with the policy's sha256)
+from summary import sha256  # noqa: E402
 
 EDGES = (64, 128)  # finished answers: shorter than 64 tokens, 64-127, 128 and more
 
@@ -83,15 +87,14 @@ def main() -> None:
     tokenizer = AutoTokenizer.from_pretrained(args.tokenizer)
     with open(args.probe_text) as f:
         probe_tokens = len(tokenizer(f.read(), add_special_tokens=False)["input_ids"])
-    with open(os.path.join(os.path.dirname(args.generations), "generate_settings.json")) as f:
-        max_new_tokens = json.load(f)["max_new_tokens"]
     result = {
         "rm": probe["rm"],
+        "rm_sha256": sha256(probe["rm"]) if os.path.exists(probe["rm"]) else None,
         "probe": args.probe,
         "generations": args.generations,
-        "generations_sha256": hashlib.sha256(open(args.generations, "rb").read()).hexdigest(),
+        "generations_sha256": sha256(args.generations),
+        **generation_settings(args.generations),
         "probe_tokens": probe_tokens,
-        "max_new_tokens": max_new_tokens,
         "groups": probe_by_length(probe["per_prompt"], greedy),
     }
     write_result(args.out, result, markdown(result))
