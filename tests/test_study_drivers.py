@@ -52,12 +52,13 @@ def run_driver(
     existing: tuple[str, ...] = (),
     results: dict | None = None,
     check: bool = True,
+    lr_chosen: bool = True,
     **env_vars: str,
 ) -> list[str]:
-    """Run a copy of the driver with nothing done yet but the dev choices (256 tokens, lr 1e-6, beta 0.05), the
-    ``existing`` model directories under $RLHF_ARTIFACTS and the ``results`` (path under results/: JSON, or text),
-    on a CPU with bf16 instructions unless ``env_vars`` say otherwise; its python calls (``check``: that it ends
-    with status 0)."""
+    """Run a copy of the driver with nothing done yet but the dev choices (256 tokens; lr 1e-6, beta 0.05 unless
+    not ``lr_chosen``), the ``existing`` model directories under $RLHF_ARTIFACTS and the ``results`` (path under
+    results/: JSON, or text), on a CPU with bf16 instructions unless ``env_vars`` say otherwise; its python calls
+    (``check``: that it ends with status 0)."""
     repo, bin_dir, calls = tmp_path / "repo", tmp_path / "bin", tmp_path / "calls.txt"
     for name in ("model", *existing):
         (tmp_path / "art" / name).mkdir(parents=True, exist_ok=True)
@@ -65,7 +66,8 @@ def run_driver(
     shutil.copytree(ROOT / "scripts" / "study", repo / "scripts" / "study")
     (repo / "results" / "level1").mkdir(parents=True)
     (repo / "results/level1/dev_budget.json").write_text(json.dumps({"chosen": 256}))  # as dev_choices.py writes
-    (repo / "results/level1/dev_lr.json").write_text(json.dumps({"chosen_lr": 1e-6, "beta": 0.05}))
+    if lr_chosen:
+        (repo / "results/level1/dev_lr.json").write_text(json.dumps({"chosen_lr": 1e-6, "beta": 0.05}))
     for name, content in (results or {}).items():
         path = repo / "results" / name
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -223,6 +225,40 @@ def test_a_kept_policy_is_restored_not_trained_again_when_the_artifacts_are_lost
         judged = [c for c in calls if c.startswith("evaluate.py judge") and f"/eval/{name}/" in c]
         assert len(judged) == 2  # by RM_A and RM_B, from the restored generations
     assert any(c.startswith("evaluate.py compare") for c in calls)
+
+
+def test_each_lr_run_is_kept_as_it_is_trained_and_restored_not_trained_again(tmp_path):
+    """The lr stage's runs take hours each at float32: one lost with the home directory is restored from its kept
+    record (its dev checks, which are all the choice reads), and only the runs not yet kept are trained."""
+    first, rates = tmp_path / "first", ["1e-6", "3e-6", "1e-5"]
+    for rate in rates:  # what a trained lr run leaves: its last dev check and a checkpoint (not kept)
+        logs = first / f"art/dev_lr{rate}/logs/dev_lr{rate}/version_0"
+        (logs / "eval").mkdir(parents=True)
+        (logs / "eval/dev_step40.json").write_text(json.dumps({"lr": rate}))
+        (logs / "checkpoints").mkdir()
+        (logs / "checkpoints/last.ckpt").write_text("weights")
+    choice = {"level1/dev_lr_beta0.05.json": {"chosen_lr": 3e-6, "beta": 0.05}, "level1/dev_lr_beta0.05.md": ""}
+    calls = run_driver(first, "level1.sh", "lr", existing=("rm_a/export",), results=choice, lr_chosen=False)
+    assert trained(calls) == [f"dev_lr{rate}" for rate in rates]
+    level1 = first / "repo/results/level1"
+    with tarfile.open(level1 / "kept_dev_lr1e-6.tar.gz") as tar:
+        names = tar.getnames()
+    assert "dev_lr1e-6/logs/dev_lr1e-6/version_0/eval/dev_step40.json" in names
+    assert not any("policy" in n.split("/") or "checkpoints" in n.split("/") for n in names)  # no weights
+    assert json.loads((level1 / "dev_lr.json").read_text())["chosen_lr"] == 3e-6
+
+    # a new home directory after the first two runs were kept: only the third is trained, the choice reads all three
+    lost = tmp_path / "lost"
+    kept = {f"level1/{n}": (level1 / n).read_bytes() for n in (f"kept_dev_lr{rate}.tar.gz" for rate in rates[:2])}
+    pins = (first / "repo/results/artifacts.sha256").read_text().splitlines(keepends=True)
+    manifest = {"artifacts.sha256": "".join(p for p in pins if "dev_lr1e-5/" not in p), **choice, **kept}
+    calls = run_driver(lost, "level1.sh", "lr", existing=("rm_a/export",), results=manifest, lr_chosen=False)
+    assert trained(calls) == ["dev_lr1e-5"]
+    for rate in rates[:2]:
+        check = f"dev_lr{rate}/logs/dev_lr{rate}/version_0/eval/dev_step40.json"
+        assert (lost / "art" / check).read_text() == (first / "art" / check).read_text()
+    (choose,) = [c for c in calls if c.startswith("scripts/study/dev_choices.py lr")]
+    assert all(f"/art/dev_lr{rate} " in choose for rate in rates)
 
 
 def test_judged_test_responses_are_kept_and_restored_not_judged_again(tmp_path):

@@ -102,7 +102,7 @@ generate_test() {
     python evaluate.py generate --policy "$policy" --reference "$MODEL" "${PROMPTS[@]}" --roles test \
       --sources alpaca_eval2_weighted --samples 2 --max-new-tokens "$(chosen dev_budget.json chosen)" \
       --batch-size 16 --seed 0 --precision "$STUDY_PRECISION" --out "$EVAL/$name/generations.jsonl"
-    keep "$name"
+    keep "$name" "eval/$name/generations.jsonl" "eval/$name/generate_settings.json"
   fi
   for rm in "$@"; do judge_test "$name" "$rm"; done
 }
@@ -136,22 +136,24 @@ kept_scores_file() {  # kept_scores_file NAME RM: the kept scores of NAME's test
   done
 }
 
-# What the study keeps of a policy in the checkout: its test generations and its run's record (configs, training
-# logs, cpus.log), without weights or checkpoints, as results/level{1,2}/kept_NAME.tar.gz (committed; paths relative
-# to $ART). That is all the later stages read of a policy (judging, comparing, curves, summaries, Level 2's
-# cross-judging), and $ART has been lost with the home directory six times: a kept policy is restored, not trained
-# again (reinforce.sh), and its weights' sha256 stays pinned in the manifest.
+# What the study keeps of a run in the checkout: its record (configs, training logs, dev checks, cpus.log), without
+# weights or checkpoints, and for a policy its test generations, as results/level{1,2}/kept_NAME.tar.gz (committed;
+# paths relative to $ART). That is all the later stages read of a run (judging, comparing, curves, summaries, Level
+# 2's cross-judging; of an lr run, its last dev check), and $ART has been lost with the home directory twelve times:
+# a kept run is restored, not trained again (reinforce.sh), and its weights' sha256 stays pinned in the manifest.
 kept_file() {  # kept_file NAME: the kept file of the policy NAME, or nothing
   local file
   for file in results/level1/kept_"$1".tar.gz results/level2/kept_"$1".tar.gz; do
     if [[ -f $file ]]; then echo "$file" && return 0; fi
   done
 }
-keep() {  # keep NAME: keep the policy NAME (its test generations made) beside the results of this driver, ${R:?}
-  local paths=("eval/$1/generations.jsonl" "eval/$1/generate_settings.json")
-  if [[ -d $ART/$1 ]]; then paths+=("$1"); fi  # SFT has no run of its own
-  tar -czf "${R:?}/kept_$1.tar.gz.partial" -C "$ART" --exclude="$1/policy" --exclude=checkpoints "${paths[@]}"
-  mv "$R/kept_$1.tar.gz.partial" "$R/kept_$1.tar.gz"
+keep() {  # keep NAME [FILE...]: keep the run NAME and the FILEs (under $ART) beside this driver's results, ${R:?}
+  local name=$1 paths
+  shift
+  paths=("$@")
+  if [[ -d $ART/$name ]]; then paths+=("$name"); fi  # SFT has no run of its own
+  tar -czf "${R:?}/kept_$name.tar.gz.partial" -C "$ART" --exclude="$name/policy" --exclude=checkpoints "${paths[@]}"
+  mv "$R/kept_$name.tar.gz.partial" "$R/kept_$name.tar.gz"
 }
 restore_kept() {  # restore_kept NAME KEPT: put back the files of KEPT missing under $ART; stop if its generations differ
   local generations=eval/$1/generations.jsonl

@@ -36,7 +36,9 @@ budget() {  # the response budget: SFT on the dev prompts of the training pool, 
 }
 
 lr() {  # the learning rate: one 40-step run per candidate against RM_A, checked on dev prompts at its end; at
-        # beta 0.05, and only if no lr passes there, again at beta 0.1 (REPORT.md §3.1). dev_lr.json: the choice
+        # beta 0.05, and only if no lr passes there, again at beta 0.1 (REPORT.md §3.1). dev_lr.json: the choice.
+        # Each run is kept as soon as it is trained (its dev checks are all the choice reads): a run takes hours at
+        # float32, and a lost home directory would otherwise take the finished ones with it
   local beta rate name runs
   [[ -f $R/dev_lr.json ]] && return
   for beta in 0.05 0.1; do
@@ -45,6 +47,7 @@ lr() {  # the learning rate: one 40-step run per candidate against RM_A, checked
       name=dev_lr$rate$([[ $beta == 0.05 ]] || echo "_beta$beta")
       bash scripts/study/reinforce.sh "$name" rm_a 0 --trainer.max_steps=40 --model.init_args.lr="$rate" \
         --model.init_args.beta="$beta" --model.init_args.max_new_tokens="$(chosen dev_budget.json chosen)"
+      [[ -n $(kept_file "$name") ]] || keep "$name"
       runs+=("$ART/$name")
     done
     python scripts/study/dev_choices.py lr "${runs[@]}" --out "$R/dev_lr_beta$beta.json"
