@@ -15,6 +15,7 @@ ablation = load_script("scripts/report/baseline_ablation.py")
 rm_curves = load_script("scripts/report/rm_curves.py")
 finish_rates = load_script("scripts/report/finish_rates.py")
 probe_by_length = load_script("scripts/report/probe_by_length.py")
+by_length_gap = load_script("scripts/report/rm_by_length_gap.py")
 progress = load_script("scripts/report/training_progress.py")
 plot_curves = load_script("scripts/report/plot_curves.py")
 pairs_table = load_script("scripts/report/rm_pairs_table.py")
@@ -668,3 +669,35 @@ def test_probe_by_length_groups_sft_answers_by_hand():
     assert probe_by_length.answer_group({"length": 300, "finished": True}) == "finished, 128+ tokens"
     with pytest.raises(SystemExit, match="1 probe prompts have no SFT answer"):
         probe_by_length.probe_by_length([*per_prompt, prompt("f", 0.0, 1.0)], greedy)
+
+
+def test_rm_by_length_gap_splits_pairs_by_the_length_ratio_by_hand(tmp_path):
+    def pair(prompt: str, chosen_length: int, rejected_length: int, chosen: float, rejected: float) -> dict:
+        lengths = {"prompt_length": 5, "chosen_length": chosen_length, "rejected_length": rejected_length}
+        return {"prompt_hash": prompt, **lengths, "chosen": {"score": chosen}, "rejected": {"score": rejected}}
+
+    pairs = [
+        pair("a", 100, 100, 1.0, 0.0),  # equal lengths: the length rule ties (1/2), the RM is right
+        pair("a", 110, 100, 0.0, 1.0),  # ratio 1.1, chosen longer: the rule is right, the RM wrong
+        pair("b", 100, 124, 1.0, 1.0),  # ratio 1.24, chosen shorter: the rule wrong, the RM ties (1/2)
+        pair("b", 125, 100, 2.0, 1.0),  # ratio 1.25 exactly: the next group's first; both right
+        pair("c", 50, 100, 1.0, 0.0),  # ratio 2, chosen shorter: the RM right, the rule wrong
+    ]
+    out = by_length_gap.by_length_gap(pairs)
+    assert list(out) == ["all", "equal", "< 1.25", "1.25 to 2", ">= 2"]
+    assert [out[g]["pairs"] for g in out] == [5, 1, 2, 1, 1] and out["< 1.25"]["prompts"] == 2
+    assert out["all"]["rm_accuracy"]["mean"] == pytest.approx((1 + 0 + 0.5 + 1 + 1) / 5)
+    assert out["all"]["length_rule_accuracy"]["mean"] == pytest.approx((0.5 + 1 + 0 + 1 + 0) / 5)
+    assert out["< 1.25"]["rm_accuracy"]["mean"] == 0.25 and out["< 1.25"]["length_rule_accuracy"]["mean"] == 0.5
+    assert out["< 1.25"]["rm_minus_length_rule"]["mean"] == -0.25 and out[">= 2"]["rm_minus_length_rule"]["mean"] == 1
+    low, high = out["all"]["rm_minus_length_rule"]["ci95"]  # resamples the three prompts, not the five pairs
+    assert low <= out["all"]["rm_minus_length_rule"]["mean"] <= high
+    assert by_length_gap.gap_group(1, 0) == ">= 2"  # an empty response: no division by zero
+
+    scores = tmp_path / "scores.jsonl.gz"
+    write_jsonl(str(scores), pairs)
+    by_length_gap.main(["--rm", "RM_X", "--scores", f"held-out={scores}", "--out", str(tmp_path / "gap.json")])
+    table = (tmp_path / "gap.md").read_text()
+    assert "| held-out | < 1.25 | 2 (2) | 0.250 [" in table and table.startswith("| RM_X on |")
+    with pytest.raises(SystemExit, match="expected NAME=FILE"):
+        by_length_gap.main(["--rm", "RM_X", "--scores", str(scores), "--out", str(tmp_path / "x.json")])
