@@ -683,8 +683,9 @@ def test_rm_by_length_gap_splits_pairs_by_the_length_ratio_by_hand(tmp_path):
         pair("b", 125, 100, 2.0, 1.0),  # ratio 1.25 exactly: the next group's first; both right
         pair("c", 50, 100, 1.0, 0.0),  # ratio 2, chosen shorter: the RM right, the rule wrong
     ]
-    out = by_length_gap.by_length_gap(pairs)
+    out = by_length_gap.by_length_gap(pairs[::-1])  # groups in their fixed order, whatever the pairs' order
     assert list(out) == ["all", "equal", "< 1.25", "1.25 to 2", ">= 2"]
+    assert list(by_length_gap.by_length_gap(pairs[1:3])) == ["all", "< 1.25"]  # empty groups left out
     assert [out[g]["pairs"] for g in out] == [5, 1, 2, 1, 1] and out["< 1.25"]["prompts"] == 2
     assert out["all"]["rm_accuracy"]["mean"] == pytest.approx((1 + 0 + 0.5 + 1 + 1) / 5)
     assert out["all"]["length_rule_accuracy"]["mean"] == pytest.approx((0.5 + 1 + 0 + 1 + 0) / 5)
@@ -699,5 +700,6 @@ def test_rm_by_length_gap_splits_pairs_by_the_length_ratio_by_hand(tmp_path):
     by_length_gap.main(["--rm", "RM_X", "--scores", f"held-out={scores}", "--out", str(tmp_path / "gap.json")])
     table = (tmp_path / "gap.md").read_text()
     assert "| held-out | < 1.25 | 2 (2) | 0.250 [" in table and table.startswith("| RM_X on |")
+    assert "| held-out | equal | 1 (1) | 1.000 — | 0.500 — | +0.500 — |" in table  # one prompt: no interval
     with pytest.raises(SystemExit, match="expected NAME=FILE"):
         by_length_gap.main(["--rm", "RM_X", "--scores", str(scores), "--out", str(tmp_path / "x.json")])

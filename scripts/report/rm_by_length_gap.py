@@ -21,16 +21,15 @@ from rlhf.paths import write_result
 from rlhf.stats import cluster_bootstrap_ci
 
 EDGES = (1.25, 2.0)  # longer / shorter response, in tokens: under 1.25, 1.25 to 2, 2 and more (equal lengths apart)
+GROUPS = ("all", "equal", f"< {EDGES[0]:g}", f"{EDGES[0]:g} to {EDGES[1]:g}", f">= {EDGES[1]:g}")  # table order
 
 
 def gap_group(chosen_length: int, rejected_length: int) -> str:
     if chosen_length == rejected_length:
-        return "equal"
+        return GROUPS[1]
     shorter, longer = sorted((chosen_length, rejected_length))
     ratio = longer / shorter if shorter else math.inf
-    if ratio < EDGES[0]:
-        return f"< {EDGES[0]:g}"
-    return f"{EDGES[0]:g} to {EDGES[1]:g}" if ratio < EDGES[1] else f">= {EDGES[1]:g}"
+    return GROUPS[2] if ratio < EDGES[0] else GROUPS[3] if ratio < EDGES[1] else GROUPS[4]
 
 
 def outcomes(pair: dict) -> tuple[float, float]:
@@ -46,11 +45,14 @@ def by_length_gap(pairs: list[dict]) -> dict:
     paired difference, each with a prompt-clustered 95% interval."""
     if not pairs:
         raise SystemExit("no pairs")
-    groups: dict[str, list[dict]] = {"all": pairs}
+    groups: dict[str, list[dict]] = {name: [] for name in GROUPS}
+    groups["all"] = pairs
     for p in pairs:
-        groups.setdefault(gap_group(p["chosen_length"], p["rejected_length"]), []).append(p)
+        groups[gap_group(p["chosen_length"], p["rejected_length"])].append(p)
     out = {}
     for name, members in groups.items():
+        if not members:
+            continue
         rm, length = torch.tensor([outcomes(p) for p in members], dtype=torch.float64).T
         prompts = [p["prompt_hash"] for p in members]
         out[name] = {"pairs": len(members), "prompts": len(set(prompts))}
@@ -66,7 +68,12 @@ def markdown(result: dict) -> str:
         "| length rule [95% CI] | RM − length rule [95% CI] |",
         "|---|---|---|---|---|---|",
     ]
-    fmt = lambda s, sign="": f"{s['mean']:{sign}.3f} [{s['ci95'][0]:{sign}.3f}, {s['ci95'][1]:{sign}.3f}]"  # noqa: E731
+
+    def fmt(s: dict, sign: str = "") -> str:  # a group of one prompt has no interval
+        low, high = s["ci95"]
+        interval = "—" if math.isnan(low) else f"[{low:{sign}.3f}, {high:{sign}.3f}]"
+        return f"{s['mean']:{sign}.3f} {interval}"
+
     for pairs_name, groups in result["pairs"].items():
         for name, g in groups.items():
             lines.append(
