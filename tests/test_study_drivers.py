@@ -28,6 +28,10 @@ if [[ "$1 $2" == "evaluate.py generate" ]]; then  # generations and their settin
   all="$*" && out=${all##*--out } && out=${out%% *}
   mkdir -p "${out%/*}" && echo "$*" > "$out" && echo "{}" > "${out%/*}/generate_settings.json"
 fi
+if [[ "$1 $2" == "evaluate.py pairs" ]]; then  # each pair's scores beside the report
+  all="$*" && out=${all##*--scores-out } && out=${out%% *}
+  echo "$*" > "$out"
+fi
 if [[ "$1 $2" == "evaluate.py judge" ]]; then  # an RM's scores of the generations
   all="$*" && out=${all##*--out } && out=${out%% *}
   echo "$*" > "$out"
@@ -146,8 +150,10 @@ def test_rm_a_is_judged_alone_before_rm_b_trains(tmp_path):
     assert generated(calls) == ["sft"]  # SFT's test answers, for the probe: an RM endpoint that needs no policy
     (probe,) = [c for c in calls if c.startswith("evaluate.py probe")]
     assert "/rm_a/export " in probe and "/eval/sft/generations.jsonl " in probe
+    (by_gap,) = [c for c in calls if c.startswith("scripts/report/rm_by_length_gap.py")]  # from the pair scores
+    assert "--rm RM_A --scores held-out=" in by_gap and "/rm_a_human_pair_scores.jsonl.gz " in by_gap
     assert calls[-1].startswith("scripts/report/summary.py level1-rms --rms A ")
-    assert not any("rm_b" in c for c in calls)
+    assert not any(re.search(r"rm_b(?!y)", c) for c in calls)  # (rm_by_length_gap.py is not RM_B)
 
 
 def test_sft_answers_are_made_and_kept_without_any_rm(tmp_path):
