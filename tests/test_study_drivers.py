@@ -334,6 +334,8 @@ def test_level2_trains_both_rms_and_functionals_and_compares_against_level1(tmp_
     test_pairs = [c for c in calls if c.startswith("evaluate.py pairs") and "--roles test" in c]
     assert len(test_pairs) == 2  # each distributional RM's grades fit beside that of its training grades' shares
     assert all("--rating-range 1 10 --grade-prior-roles rm_a " in c for c in test_pairs)
+    by_gap = [c.split(" --out ")[1] for c in calls if c.startswith("scripts/report/rm_by_length_gap.py")]
+    assert by_gap == [f"results/level2/{rm}_by_length_gap.json" for rm in ("dist_a", "dist_a_pairwise")]
     judged = [c for c in calls if c.startswith("evaluate.py judge") and "/dist_a/export" in c]
     assert len(judged) == 4 + len(policies)  # SFT, the Level-1 seeds and every Level-2 policy, by the new judge
     (compare,) = [c for c in calls if c.startswith("evaluate.py compare")]

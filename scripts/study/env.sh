@@ -136,6 +136,16 @@ kept_scores_file() {  # kept_scores_file NAME RM: the kept scores of NAME's test
   done
 }
 
+# by_length_gap RM: RM's judgement of the held-out and human pairs split by the pairs' length ratio, from the pair
+# scores its judgement kept under ${R:?} (a report of an older form kept none: nothing to do)
+by_length_gap() {
+  local rm=$1 test=$R/$1_test_pair_scores.jsonl.gz human=$R/$1_human_pair_scores.jsonl.gz
+  if [[ ! -f $R/${rm}_by_length_gap.json && -f $test && -f $human ]]; then
+    python scripts/report/rm_by_length_gap.py --rm "${rm^^}" --scores "held-out=$test" --scores "human=$human" \
+      --out "$R/${rm}_by_length_gap.json"
+  fi
+}
+
 # What the study keeps of a run in the checkout: its record (configs, training logs, dev checks, cpus.log), without
 # weights or checkpoints, and for a policy its test generations, as results/level{1,2}/kept_NAME.tar.gz (committed;
 # paths relative to $ART). That is all the later stages read of a run (judging, comparing, curves, summaries, Level

@@ -93,12 +93,7 @@ judge_rm() {  # judge_rm RM: one RM on the held-out substitute pairs and the hum
     --pairs ../shared/data/human_pairs.jsonl.gz --max-length 3072 --precision "$STUDY_PRECISION" \
     --out $R/${rm}_human_pairs.json --scores-out $R/${rm}_human_pair_scores.jsonl.gz \
     --progress $PROGRESS/${rm}_human_pairs.pt
-  # the same judgement by the pairs' length ratio, from the pair scores (a report of an older form has none)
-  local scores=(held-out="$R/${rm}_test_pair_scores.jsonl.gz" human="$R/${rm}_human_pair_scores.jsonl.gz")
-  if [[ ! -f $R/${rm}_by_length_gap.json && -f ${scores[0]#*=} && -f ${scores[1]#*=} ]]; then
-    python scripts/report/rm_by_length_gap.py --rm "${rm^^}" --scores "${scores[0]}" --scores "${scores[1]}" \
-      --out "$R/${rm}_by_length_gap.json"
-  fi
+  by_length_gap "$rm"
 }
 
 probe_rm() {  # probe_rm RM: the garbage answer against SFT's greedy answers on the test prompts (an RM endpoint)

@@ -39,6 +39,7 @@ judge_pairs() {  # judge_pairs RM: as the Level-1 RMs, plus calibration, spread,
     --pairs ../shared/data/human_pairs.jsonl.gz --max-length 3072 --precision "$STUDY_PRECISION" \
     --out $R/${rm}_human_pairs.json --scores-out $R/${rm}_human_pair_scores.jsonl.gz \
     --progress $PROGRESS/${rm}_human_pairs.pt
+  by_length_gap "$rm"
 }
 
 level1_pair_scores_kept() {  # RM_A's and RM_B's pair scores, kept by Level 1's judgement of them
