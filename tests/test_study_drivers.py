@@ -32,6 +32,20 @@ if [[ "$1 $2" == "evaluate.py pairs" ]]; then  # each pair's scores beside the r
   all="$*" && out=${all##*--scores-out } && out=${out%% *}
   echo "$*" > "$out"
 fi
+if [[ "$1 $2" == "scripts/study/dev_choices.py lr" ]]; then  # the rule on made-up verdicts: $LR_PASSES pass
+  "$REAL_PYTHON" - "$@" << 'EOF'
+import json, os, sys
+args = sys.argv[1:]
+out = args[args.index("--out") + 1]
+names = [os.path.basename(run) for run in args[2 : args.index("--out")]]
+passing = [name for name in names if name in os.environ.get("LR_PASSES", "").split()]
+rate = lambda name: float(name.removeprefix("dev_lr").split("_")[0])
+best = max(passing, key=rate, default=None)
+beta = None if best is None else 0.1 if best.endswith("_beta0.1") else 0.05
+json.dump({"chosen_lr": best and rate(best), "beta": beta, "runs": names}, open(out, "w"))
+open(out.removesuffix(".json") + ".md", "w").close()
+EOF
+fi
 if [[ "$1 $2" == "evaluate.py judge" ]]; then  # an RM's scores of the generations
   all="$*" && out=${all##*--out } && out=${out%% *}
   echo "$*" > "$out"
@@ -233,38 +247,55 @@ def test_a_kept_policy_is_restored_not_trained_again_when_the_artifacts_are_lost
     assert any(c.startswith("evaluate.py compare") for c in calls)
 
 
+def lr_runs_trained(tmp_path, passing: str, **kwargs) -> tuple[list[str], dict]:
+    """The lr stage alone, the runs named in ``passing`` passing the rule: the runs it trained and its choice."""
+    calls = run_driver(tmp_path, "level1.sh", "lr", existing=("rm_a/export",), lr_chosen=False, LR_PASSES=passing,
+                       **kwargs)  # fmt: skip
+    return trained(calls), json.loads((tmp_path / "repo/results/level1/dev_lr.json").read_text())
+
+
+def test_the_lr_candidates_run_largest_first_until_one_passes(tmp_path):
+    """The rule takes the largest lr that passes: once one passes, the smaller ones cannot change the choice."""
+    runs, choice = lr_runs_trained(tmp_path / "a", "dev_lr1e-5 dev_lr1e-6")
+    assert runs == ["dev_lr1e-5"] and choice["chosen_lr"] == 1e-5  # one run, not three
+    runs, choice = lr_runs_trained(tmp_path / "b", "dev_lr3e-6 dev_lr1e-6")
+    assert runs == ["dev_lr1e-5", "dev_lr3e-6"] and choice["chosen_lr"] == 3e-6 and choice["beta"] == 0.05
+    assert choice["runs"] == ["dev_lr1e-5", "dev_lr3e-6"]  # the choice read every run made
+    runs, choice = lr_runs_trained(tmp_path / "c", "dev_lr3e-6_beta0.1")  # none passes at beta 0.05: again at 0.1
+    assert runs == ["dev_lr1e-5", "dev_lr3e-6", "dev_lr1e-6", "dev_lr1e-5_beta0.1", "dev_lr3e-6_beta0.1"]
+    assert choice == {"chosen_lr": 3e-6, "beta": 0.1, "runs": ["dev_lr1e-5_beta0.1", "dev_lr3e-6_beta0.1"]}
+    calls = run_driver(tmp_path / "d", "level1.sh", "lr", existing=("rm_a/export",), lr_chosen=False, check=False)
+    assert len(trained(calls)) == 6 and not (tmp_path / "d/repo/results/level1/dev_lr.json").exists()  # none passes
+
+
 def test_each_lr_run_is_kept_as_it_is_trained_and_restored_not_trained_again(tmp_path):
     """The lr stage's runs take hours each at float32: one lost with the home directory is restored from its kept
     record (its dev checks, which are all the choice reads), and only the runs not yet kept are trained."""
-    first, rates = tmp_path / "first", ["1e-6", "3e-6", "1e-5"]
+    first, rates = tmp_path / "first", ["1e-5", "3e-6", "1e-6"]
     for rate in rates:  # what a trained lr run leaves: its last dev check and a checkpoint (not kept)
         logs = first / f"art/dev_lr{rate}/logs/dev_lr{rate}/version_0"
         (logs / "eval").mkdir(parents=True)
         (logs / "eval/dev_step40.json").write_text(json.dumps({"lr": rate}))
         (logs / "checkpoints").mkdir()
         (logs / "checkpoints/last.ckpt").write_text("weights")
-    choice = {"level1/dev_lr_beta0.05.json": {"chosen_lr": 3e-6, "beta": 0.05}, "level1/dev_lr_beta0.05.md": ""}
-    calls = run_driver(first, "level1.sh", "lr", existing=("rm_a/export",), results=choice, lr_chosen=False)
-    assert trained(calls) == [f"dev_lr{rate}" for rate in rates]
+    runs, choice = lr_runs_trained(first, "dev_lr1e-6")
+    assert runs == [f"dev_lr{rate}" for rate in rates] and choice["chosen_lr"] == 1e-6
     level1 = first / "repo/results/level1"
-    with tarfile.open(level1 / "kept_dev_lr1e-6.tar.gz") as tar:
+    with tarfile.open(level1 / "kept_dev_lr3e-6.tar.gz") as tar:
         names = tar.getnames()
-    assert "dev_lr1e-6/logs/dev_lr1e-6/version_0/eval/dev_step40.json" in names
+    assert "dev_lr3e-6/logs/dev_lr3e-6/version_0/eval/dev_step40.json" in names
     assert not any("policy" in n.split("/") or "checkpoints" in n.split("/") for n in names)  # no weights
-    assert json.loads((level1 / "dev_lr.json").read_text())["chosen_lr"] == 3e-6
 
     # a new home directory after the first two runs were kept: only the third is trained, the choice reads all three
     lost = tmp_path / "lost"
     kept = {f"level1/{n}": (level1 / n).read_bytes() for n in (f"kept_dev_lr{rate}.tar.gz" for rate in rates[:2])}
     pins = (first / "repo/results/artifacts.sha256").read_text().splitlines(keepends=True)
-    manifest = {"artifacts.sha256": "".join(p for p in pins if "dev_lr1e-5/" not in p), **choice, **kept}
-    calls = run_driver(lost, "level1.sh", "lr", existing=("rm_a/export",), results=manifest, lr_chosen=False)
-    assert trained(calls) == ["dev_lr1e-5"]
+    manifest = {"artifacts.sha256": "".join(p for p in pins if "dev_lr1e-6/" not in p), **kept}
+    runs, choice = lr_runs_trained(lost, "dev_lr1e-6", results=manifest)
+    assert runs == ["dev_lr1e-6"] and choice["runs"] == [f"dev_lr{rate}" for rate in rates]
     for rate in rates[:2]:
         check = f"dev_lr{rate}/logs/dev_lr{rate}/version_0/eval/dev_step40.json"
         assert (lost / "art" / check).read_text() == (first / "art" / check).read_text()
-    (choose,) = [c for c in calls if c.startswith("scripts/study/dev_choices.py lr")]
-    assert all(f"/art/dev_lr{rate} " in choose for rate in rates)
 
 
 def test_judged_test_responses_are_kept_and_restored_not_judged_again(tmp_path):

@@ -7,7 +7,8 @@ budget: the smallest of {128, 192, 256} new tokens at which >= 50% of SFT's samp
           --out results/level1/dev_budget.json
 lr: the largest of {1e-6, 3e-6, 1e-5} whose dev KL at the final dev check stays <= 10 nats with no rise in the
     unfinished or repetitive share over SFT's (a rise: the per-prompt difference's 95% bootstrap interval above 0);
-    beta = 0.05 unless no lr passes (then 0.1, and the runs are redone).
+    beta = 0.05 unless no lr passes (then 0.1, and the runs are redone). level1.sh runs the candidates largest first
+    and calls this after each run, stopping at the first choice: no smaller lr can change it.
       python scripts/study/dev_choices.py lr $RLHF_ARTIFACTS/dev_lr1e-6 $RLHF_ARTIFACTS/dev_lr3e-6 ... \
           --out results/level1/dev_lr.json
 Each writes its JSON and, beside it, the Markdown table REPORT.md shows.

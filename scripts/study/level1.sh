@@ -37,25 +37,27 @@ budget() {  # the response budget: SFT on the dev prompts of the training pool, 
 
 lr() {  # the learning rate: one 40-step run per candidate against RM_A, checked on dev prompts at its end; at
         # beta 0.05, and only if no lr passes there, again at beta 0.1 (REPORT.md §3.1). dev_lr.json: the choice.
-        # Each run is kept as soon as it is trained (its dev checks are all the choice reads): a run takes hours at
+        # The rule takes the largest lr that passes, so the candidates run largest first and the first to pass ends
+        # the search: the same choice as all three runs, for fewer where a large lr passes (REPORT.md §3.4). Each
+        # run is kept as soon as it is trained (its dev checks are all the choice reads): a run takes hours at
         # float32, and a lost home directory would otherwise take the finished ones with it
   local beta rate name runs
   [[ -f $R/dev_lr.json ]] && return
   for beta in 0.05 0.1; do
     runs=()
-    for rate in 1e-6 3e-6 1e-5; do
+    for rate in 1e-5 3e-6 1e-6; do
       name=dev_lr$rate$([[ $beta == 0.05 ]] || echo "_beta$beta")
       bash scripts/study/reinforce.sh "$name" rm_a 0 --trainer.max_steps=40 --model.init_args.lr="$rate" \
         --model.init_args.beta="$beta" --model.init_args.max_new_tokens="$(chosen dev_budget.json chosen)"
       [[ -n $(kept_file "$name") ]] || keep "$name"
       runs+=("$ART/$name")
+      python scripts/study/dev_choices.py lr "${runs[@]}" --out "$R/dev_lr_beta$beta.json"
+      if [[ $(chosen "dev_lr_beta$beta.json" chosen_lr) != None ]]; then
+        cp "$R/dev_lr_beta$beta.json" $R/dev_lr.json
+        cp "$R/dev_lr_beta$beta.md" $R/dev_lr.md
+        return
+      fi
     done
-    python scripts/study/dev_choices.py lr "${runs[@]}" --out "$R/dev_lr_beta$beta.json"
-    if [[ $(chosen "dev_lr_beta$beta.json" chosen_lr) != None ]]; then
-      cp "$R/dev_lr_beta$beta.json" $R/dev_lr.json
-      cp "$R/dev_lr_beta$beta.md" $R/dev_lr.md
-      return
-    fi
   done
   echo "no lr passed the dev rule at beta 0.05 or 0.1: the registered rule ends here (see $R/dev_lr_beta*.json)" >&2
   return 1
