@@ -113,3 +113,18 @@ def test_rm_padding_by_hand(bench):
     assert (result["real_tokens"], result["token_slots"]) == (38, 48)
     assert result["padded_share"] == pytest.approx(10 / 48)
     assert result["padded_share_one_pair_per_batch"] == pytest.approx(6 / 44)
+
+
+def test_fraction_of_peak_by_hand(bench):
+    fraction_of_peak = bench("fraction_of_peak")
+    rates = {"forward.32-true": 500.0, "forward_backward.32-true": 100.0}
+    throughput = {"cpu_model": "CPU", "tokens_per_s": rates}
+    matmul = {"cpu_model": "CPU", "median_gflops": {"float32": 120}}
+    result = fraction_of_peak.fraction_of_peak(throughput, "32-true", matmul, "float32", 10**8)
+    assert result["passes"]["forward"]["model_gflops"] == pytest.approx(2 * 1e8 * 500 / 1e9)  # 100 GFLOP/s
+    assert result["passes"]["forward_backward"]["fraction_of_matmul"] == pytest.approx(6 * 1e8 * 100 / 1e9 / 120)
+    table = fraction_of_peak.table(result, "cmd").splitlines()
+    assert table[2] == "| forward | 500.0 | 100 | 120 | 0.83 |"
+    assert table[3] == "| forward + backward | 100.0 | 60 | 120 | 0.50 |"
+    with pytest.raises(SystemExit, match="other CPUs"):  # a ratio across two machines means nothing
+        fraction_of_peak.fraction_of_peak(throughput, "32-true", {**matmul, "cpu_model": "Other"}, "float32", 1)
