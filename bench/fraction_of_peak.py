@@ -50,6 +50,11 @@ def table(result: dict, command: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def load(path: str) -> dict:
+    with open(path) as f:
+        return json.load(f)
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--throughput", required=True, help="bench_precision.py's JSON")
@@ -59,7 +64,6 @@ def main(argv=None) -> None:
     parser.add_argument("--parameters", required=True, help="a JSON with linear_parameters (the RM step profile's)")
     parser.add_argument("--out", required=True)
     args = parser.parse_args(argv)
-    load = lambda path: json.load(open(path))  # noqa: E731
     result = fraction_of_peak(load(args.throughput), args.precision, load(args.matmul), args.dtype,
                               load(args.parameters)["linear_parameters"])  # fmt: skip
     result["inputs"] = {"throughput": args.throughput, "matmul": args.matmul, "parameters": args.parameters}

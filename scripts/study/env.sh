@@ -151,7 +151,7 @@ by_length_gap() {
 # paths relative to $ART). That is all the later stages read of a run (judging, comparing, curves, summaries, Level
 # 2's cross-judging; of an lr run, its last dev check), and $ART has been lost with the home directory twelve times:
 # a kept run is restored, not trained again (reinforce.sh), and its weights' sha256 stays pinned in the manifest.
-kept_file() {  # kept_file NAME: the kept file of the policy NAME, or nothing
+kept_file() {  # kept_file NAME: the kept file of the run (or SFT's answers) NAME, or nothing
   local file
   for file in results/level1/kept_"$1".tar.gz results/level2/kept_"$1".tar.gz; do
     if [[ -f $file ]]; then echo "$file" && return 0; fi
