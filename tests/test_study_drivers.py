@@ -485,6 +485,15 @@ def env_sh(function: str, *args: str, **env: str) -> subprocess.CompletedProcess
                           capture_output=True, text=True)  # fmt: skip
 
 
+def test_the_stages_import_the_checkouts_code_whatever_the_installed_package_points_at():
+    # python -S skips site-packages, and with them the editable install's path hook: only env.sh's PYTHONPATH is left
+    find = "import importlib.util as u; print(u.find_spec('rlhf').origin)"
+    script = f'set -euo pipefail; source scripts/study/env.sh; cd /; python -S -c "{find}"'
+    found = subprocess.run(["bash", "-c", script], cwd=ROOT, env={**os.environ, "PYTHONPATH": ""},
+                           capture_output=True, text=True, check=True)  # fmt: skip
+    assert Path(found.stdout.strip()) == ROOT / "src" / "rlhf" / "__init__.py"
+
+
 def test_cpu_kind_is_the_vendor_and_the_best_bf16_instructions_or_float32_width(tmp_path):
     info = Path("/proc/cpuinfo").read_text().splitlines()  # this machine's, read as the drivers read it
     vendor = next(line for line in info if line.startswith("vendor_id")).split(":")[1].strip()
